@@ -19,6 +19,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "faultinject/plant.h"
+
 namespace labyrinth::fi {
 namespace {
 
@@ -70,6 +72,9 @@ fault_attr_state initial_fault_attr_state(const fault_attr_config& config) {
   state.times = config.times;
   state.space = config.space;
   state.fail_nth = config.fail_nth;
+  if constexpr (planted(plant::fail_nth_off_by_one)) {
+    if (state.fail_nth > 0) state.fail_nth++;  // planted: fails the call after the Nth
+  }
   return state;
 }
 
@@ -190,7 +195,9 @@ bool injector::fail(fault_site site, fault_reason reason, bool nowarn,
   if (!nowarn && attr.verbose > 0) {
     messages_.push_back(forcing_failure_message(fault_site_name(site), attr, state));
   }
-  if (state.times != -1 && state.times != 0) state.times--;
+  if constexpr (!planted(plant::times_not_decremented)) {
+    if (state.times != -1 && state.times != 0) state.times--;
+  }
   return true;
 }
 
