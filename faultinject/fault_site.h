@@ -17,7 +17,7 @@ namespace labyrinth::fi {
   X(kswapd, "kswapd", "(none: balance_pgdat progress)", 2,                               \
     "kswapd progress: outcome 0 = none, 1 = partial")                                    \
   X(pcp_refill, "pcp_refill", "(none: rmqueue_bulk)", 1,                                 \
-    "per-CPU list bulk refill takes no page from the buddy lists")                       \
+    "per-CPU list bulk refill stops half-way, as if the buddy lists ran dry")                       \
   X(oom, "oom", "(none: out_of_memory)", 1, "the OOM step frees nothing (no victim)")    \
   X(interrupt, "irq", "(none: interrupt arrival)", 1,                                    \
     "an interrupt arrives at an interrupt point (which one: decided next)")

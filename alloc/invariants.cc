@@ -1,0 +1,304 @@
+// Structural invariants, in two tiers:
+//  - incremental (O(1) amortized per operation): the pages an allocation hands
+//    out, the zone and per-CPU counters against their shadows;
+//  - full (O(pages)): every free list, per-CPU list and allocation walked,
+//    every page covered exactly once, no unmerged buddies, poison intact.
+// And the teardown check: after releasing everything, no page may be missing.
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+#include "alloc/poison.h"
+#include "alloc/world.h"
+
+namespace labyrinth {
+
+// check_new_page(): what must hold of a block about to be handed out.
+void world::check_page_allocatable(page* p, unsigned order) {
+  for (uint32_t i = 0; i < (1u << order); ++i) {
+    page& pg = p[i];
+    if (pg.flags & PG_allocated) {
+      char title[160];
+      std::snprintf(title, sizeof title, "BUG: page allocated twice pfn:%05x", page_to_pfn(&pg));
+      report(report_kind::page_allocated_twice, title, "it is still owned by:\n" + page_dump(&pg));
+      return;
+    }
+    const char* reason = nullptr;
+    if (pg.refcount != 0) reason = "nonzero _refcount";
+    else if (pg.mapcount != -1) reason = "nonzero mapcount";
+    else if (pg.flags & (PG_buddy | PG_pcp | PG_lru | PG_anon_exclusive | PG_bad)) reason = "PAGE_FLAGS_CHECK_AT_PREP flag(s) set";
+    if (reason) {
+      char title[200];
+      std::snprintf(title, sizeof title, "BUG: Bad page state in process %s  pfn:%05x", current().comm.c_str(),
+                    page_to_pfn(&pg));
+      report(report_kind::bad_page_state, title, page_dump(&pg) + "page dumped because: " + reason + " (at allocation)\n");
+      return;
+    }
+  }
+}
+
+void world::check_counters(const zone& z) {
+  long listed = 0;
+  for (unsigned order = 0; order < NR_PAGE_ORDERS; ++order) listed += static_cast<long>(z.area[order].nr_free() << order);
+  if (listed == z.free_pages && z.free_pages >= 0 && z.free_pages <= static_cast<long>(z.managed_pages)) return;
+  char title[200];
+  std::snprintf(title, sizeof title, "BUG: page counter corrupt: zone %s NR_FREE_PAGES %ld, free lists hold %ld",
+                z.name(), z.free_pages, listed);
+  report(report_kind::counter_corrupt, title);
+}
+
+void world::begin_operation() { ++op_index_; }
+
+void world::end_operation() {
+  if (config_.checks == check_level::none) return;
+  for (const zone& z : zones_) check_counters(z);
+  for (const cpu_state& cpu : cpus_)
+    for (size_t zi = 0; zi < zones_.size(); ++zi) {
+      const per_cpu_pages& pcp = cpu.pcp[zi];
+      if (pcp.count == pcp.linked_pages && pcp.count >= 0) continue;
+      char title[200];
+      std::snprintf(title, sizeof title, "BUG: page counter corrupt: CPU%u zone %s pcp->count %d, lists hold %d pages",
+                    cpu.id, zones_[zi].name(), pcp.count, pcp.linked_pages);
+      report(report_kind::counter_corrupt, title);
+    }
+  if (config_.checks == check_level::full) check_full();
+}
+
+void world::check_quiescent() {
+  const cpu_state& cpu = this_cpu();
+  bool pcp_busy = false;
+  for (const per_cpu_pages& pcp : cpu.pcp) pcp_busy |= pcp.in_use;
+  if (cpu.preempt_count == 0 && !cpu.irqs_disabled && cpu.held_count == 0 && cpu.rcu_read_depth == 0 &&
+      cpu.interrupt_depth == 0 && !pcp_busy)
+    return;
+  char title[200];
+  std::snprintf(title, sizeof title,
+                "BUG: context imbalance: returned to task context with preempt_count %x, irqs_disabled %d, %u lock(s) "
+                "held, RCU depth %u",
+                cpu.preempt_count, cpu.irqs_disabled ? 1 : 0, cpu.held_count, cpu.rcu_read_depth);
+  report(report_kind::context_imbalance, title);
+}
+
+namespace {
+struct coverage_error {
+  uint32_t pfn;
+  const char* what;
+};
+}  // namespace
+
+void world::check_full_zone(unsigned zi, std::vector<uint8_t>& cover) {
+  zone& z = zones_[zi];
+  long listed = 0;
+  char title[240];
+  for (unsigned order = 0; order < NR_PAGE_ORDERS; ++order) {
+    for (unsigned mt = 0; mt < MIGRATE_TYPES; ++mt) {
+      uint32_t head = z.area[order].free_list[mt];
+      unsigned long blocks = 0;
+      for (uint32_t n = lists_.first(head); n != head; n = lists_.next(n)) {
+        const char* problem = nullptr;
+        if (!lists_.valid(n) || lists_.is_head(n)) problem = "link leaves the list";
+        else if (blocks > nr_pages()) problem = "list does not end";
+        if (problem) {
+          std::snprintf(title, sizeof title, "BUG: free list corrupt: zone %s order %u list %u: %s", z.name(), order, mt, problem);
+          report(report_kind::free_list_corrupt, title);
+          return;
+        }
+        const page& p = pages_[n];
+        if (!(p.flags & PG_buddy)) problem = "page on a free list without PG_buddy";
+        else if (p.order != order) problem = "page order differs from its free list's";
+        else if (n & ((1u << order) - 1)) problem = "block not aligned to its order";
+        else if (n < z.zone_start_pfn || n + (1u << order) > z.end_pfn()) problem = "block outside its zone";
+        else if (pageblock_mt(z, n) != mt) problem = "block on the list of another migratetype";
+        else if (p.refcount != 0 || p.mapcount != -1) problem = "free page with references or mappings";
+        else if (lists_.links(lists_.next(n)).prev != n) problem = "broken prev link";
+        if (problem) {
+          std::snprintf(title, sizeof title, "BUG: free list corrupt: pfn:%05x zone %s order %u: %s", n, z.name(), order, problem);
+          report(report_kind::free_list_corrupt, title, page_dump(&p));
+          return;
+        }
+        for (uint32_t i = 0; i < (1u << order); ++i) ++cover[n + i];
+        if (order < pageblock_order) {
+          uint32_t buddy = n ^ (1u << order);
+          if (buddy >= z.zone_start_pfn && buddy < z.end_pfn() && (pages_[buddy].flags & PG_buddy) && pages_[buddy].order == order) {
+            std::snprintf(title, sizeof title, "BUG: free list corrupt: free buddies pfn:%05x and pfn:%05x of order %u not merged", n, buddy, order);
+            report(report_kind::free_list_corrupt, title);
+            return;
+          }
+        }
+        ++blocks;
+        listed += 1L << order;
+      }
+      if (blocks != z.area[order].nr_free_list[mt]) {
+        std::snprintf(title, sizeof title, "BUG: page counter corrupt: zone %s order %u list %u holds %lu blocks, nr_free says %lu",
+                      z.name(), order, mt, blocks, z.area[order].nr_free_list[mt]);
+        report(report_kind::counter_corrupt, title);
+      }
+    }
+  }
+  if (listed != z.free_pages) {
+    std::snprintf(title, sizeof title, "BUG: page counter corrupt: zone %s NR_FREE_PAGES %ld, free lists hold %ld", z.name(), z.free_pages, listed);
+    report(report_kind::counter_corrupt, title);
+  }
+}
+
+void world::check_full_pcp(std::vector<uint8_t>& cover) {
+  char title[200];
+  for (const cpu_state& cpu : cpus_) {
+    for (size_t zi = 0; zi < zones_.size(); ++zi) {
+      const per_cpu_pages& pcp = cpu.pcp[zi];
+      int pages_listed = 0;
+      for (unsigned order = 0; order < NR_PCP_LISTS; ++order) {
+        uint32_t head = pcp.lists[order];
+        unsigned steps = 0;
+        for (uint32_t n = lists_.first(head); n != head; n = lists_.next(n), ++steps) {
+          const char* problem = nullptr;
+          if (!lists_.valid(n) || lists_.is_head(n) || steps > nr_pages()) problem = "list link broken";
+          else if (!(pages_[n].flags & PG_pcp)) problem = "page without PG_pcp";
+          else if (pages_[n].order != order) problem = "order differs from its list's";
+          else if (pages_[n].zone != zi) problem = "page of another zone";
+          else if (pages_[n].refcount != 0 || pages_[n].mapcount != -1) problem = "page with references or mappings";
+          if (problem) {
+            std::snprintf(title, sizeof title, "BUG: per-cpu page list corrupt: CPU%u zone %s order %u: %s", cpu.id,
+                          zones_[zi].name(), order, problem);
+            report(report_kind::pcp_corrupt, title, lists_.valid(n) && !lists_.is_head(n) ? page_dump(&pages_[n]) : "");
+            return;
+          }
+          for (uint32_t i = 0; i < (1u << order); ++i) ++cover[n + i];
+          pages_listed += 1 << order;
+        }
+      }
+      if (pages_listed != pcp.count) {
+        std::snprintf(title, sizeof title, "BUG: page counter corrupt: CPU%u zone %s pcp->count %d, lists hold %d pages",
+                      cpu.id, zones_[zi].name(), pcp.count, pages_listed);
+        report(report_kind::counter_corrupt, title);
+      }
+    }
+  }
+}
+
+void world::check_full() {
+  std::vector<uint8_t> cover(nr_pages(), 0);
+  for (unsigned zi = 0; zi < zones_.size(); ++zi) check_full_zone(zi, cover);
+  check_full_pcp(cover);
+  unsigned long cache_pages = 0;
+  char title[200];
+  for (uint32_t pfn = 0; pfn < nr_pages(); ++pfn) {
+    const page& p = pages_[pfn];
+    if (p.flags & PG_bad) ++cover[pfn];
+    if (!(p.flags & PG_allocated)) continue;
+    if (p.flags & PG_lru) ++cache_pages;
+    const char* problem = nullptr;
+    if (p.refcount <= 0) problem = "allocated page with no reference";
+    else if (p.mapcount + 1 > p.refcount) problem = "more mappings than references";
+    else if ((p.flags & PG_anon_exclusive) && p.mapcount != 0) problem = "exclusive page with more than one mapping";
+    if (problem) {
+      std::snprintf(title, sizeof title, "%s pfn:%05x: %s",
+                    (p.flags & PG_anon_exclusive) && p.mapcount > 0 ? "BUG: exclusive page mapped twice" : "BUG: Bad page state",
+                    pfn, problem);
+      report((p.flags & PG_anon_exclusive) && p.mapcount > 0 ? report_kind::exclusive_mapped_twice : report_kind::bad_page_state,
+             title, page_dump(&p));
+    }
+    for (uint32_t i = 0; i < (1u << p.order) && pfn + i < nr_pages(); ++i) ++cover[pfn + i];
+  }
+  uint32_t lost = 0, doubled = 0, first_bad = 0;
+  for (uint32_t pfn = 0; pfn < nr_pages(); ++pfn) {
+    if (cover[pfn] == 1) continue;
+    if (lost + doubled == 0) first_bad = pfn;
+    (cover[pfn] == 0 ? lost : doubled) += 1;
+  }
+  if (doubled) {
+    std::snprintf(title, sizeof title, "BUG: free list corrupt: %u pages are in two places at once (first pfn:%05x)", doubled, first_bad);
+    report(report_kind::free_list_corrupt, title, page_dump(&pages_[first_bad]));
+  }
+  if (lost) {
+    std::snprintf(title, sizeof title, "BUG: leak: %u pages lost: neither free, on a per-CPU list, nor allocated (first pfn:%05x)",
+                  lost, first_bad);
+    report(report_kind::leak, title, page_dump(&pages_[first_bad]));
+  }
+  if (cache_pages != page_cache_pages_) {
+    std::snprintf(title, sizeof title, "BUG: page counter corrupt: %lu page cache pages counted, %lu found", page_cache_pages_, cache_pages);
+    report(report_kind::counter_corrupt, title);
+  }
+  if (!config_.poison) return;
+  for (const zone& z : zones_) {
+    for (unsigned order = 0; order < NR_PAGE_ORDERS; ++order) {
+      for (unsigned mt = 0; mt < MIGRATE_TYPES; ++mt) {
+        uint32_t head = z.area[order].free_list[mt];
+        for (uint32_t n = lists_.first(head); n != head && lists_.valid(n) && !lists_.is_head(n); n = lists_.next(n)) {
+          uint8_t* data = page_data(&pages_[n]);
+          size_t bytes = (size_t(1) << order) * config_.page_bytes;
+          unpoison_memory_region(data, bytes);
+          size_t bad = bytes;
+          for (size_t i = 0; i < bytes && bad == bytes; ++i)
+            if (data[i] != PAGE_POISON) bad = i;
+          poison_memory_region(data, bytes);
+          if (bad == bytes) continue;
+          std::snprintf(title, sizeof title, "pagealloc: memory corruption in free pfn:%05zx offset %zu",
+                        n + bad / config_.page_bytes, bad % config_.page_bytes);
+          report(report_kind::memory_corruption, title, page_dump(&pages_[n]));
+          return;
+        }
+      }
+    }
+  }
+}
+
+void world::teardown_check() {
+  check_quiescent();
+  while (!lists_.empty(page_cache_lru_)) {
+    uint32_t pfn = lists_.first(page_cache_lru_);
+    if (!remove_from_page_cache(&pages_[pfn])) {
+      lists_.del(pfn);  // not a live cache page: reported by check_full below
+      --page_cache_pages_;
+    }
+  }
+  while (!lists_.empty(oom_victim_list_)) {
+    uint32_t pfn = lists_.first(oom_victim_list_);
+    lists_.del(pfn);
+    pages_[pfn].flags &= ~PG_oom_victim;
+    unmap_page(max_mm - 1, &pages_[pfn]);
+  }
+  oom_victim_pages_ = 0;
+  drain_all_pages();
+  // Owners of what is still allocated, grouped as page_owner would print them.
+  std::map<std::string, uint32_t> owners;
+  uint32_t leaked = 0;
+  for (uint32_t pfn = 0; pfn < nr_pages(); ++pfn) {
+    const page& p = pages_[pfn];
+    if (!(p.flags & PG_allocated)) continue;
+    const page_owner& o = owners_[pfn];
+    char owner[200];
+    std::snprintf(owner, sizeof owner, "order %u %s, op #%llu in %s", o.order, format_gfp(o.gfp).c_str(),
+                  static_cast<unsigned long long>(o.op_index), context_kind_name(context_of(o.preempt_count)));
+    owners[owner] += 1u << p.order;
+    leaked += 1u << p.order;
+  }
+  if (leaked) {
+    std::string details;
+    for (const auto& [owner, count] : owners) details += "  " + std::to_string(count) + " pages: " + owner + "\n";
+    report(report_kind::leak, "BUG: leak: " + std::to_string(leaked) + " pages still allocated at teardown (owner: " +
+                                  owners.begin()->first + ")",
+           details);
+  }
+  check_full();
+  // No lost fragments: with everything free, the free lists are the initial
+  // ones.  A highatomic reservation legitimately leaves pageblocks unmerged,
+  // so then only the total is compared.
+  long free_total = 0, managed_total = 0;
+  for (const zone& z : zones_) {
+    free_total += z.free_pages;
+    managed_total += z.managed_pages;
+  }
+  uint32_t bad_pages = 0;
+  for (const page& p : pages_) bad_pages += (p.flags & PG_bad) ? 1 : 0;
+  if (leaked || bad_pages) return;
+  if (free_total != managed_total) {
+    report(report_kind::leak, "BUG: leak: " + std::to_string(managed_total - free_total) +
+                                  " pages missing from the free lists after everything was freed");
+  } else if (stats_.highatomic_reserved == 0 && free_list_signature() != initial_signature_) {
+    report(report_kind::free_list_corrupt,
+           "BUG: free list corrupt: after everything was freed the free lists differ from the initial ones (unmerged fragments)");
+  }
+}
+
+}  // namespace labyrinth

@@ -1,0 +1,58 @@
+// struct page and page_owner, as far as the model needs them.
+//
+// Simplifications (also in the README):
+// - A page's contents are `page_bytes` bytes (default 64), not PAGE_SIZE:
+//   enough for poisoning, __GFP_ZERO and use-after-free detection.
+// - Flags are the model's own bit set with kernel names where one exists.
+//   PG_pcp and PG_allocated are model bookkeeping the kernel derives from
+//   other state (the page's list membership and its refcount).
+#pragma once
+
+#include <cstdint>
+
+#include "alloc/gfp.h"
+
+namespace labyrinth {
+
+inline constexpr uint32_t PG_buddy = 1u << 0;           // head of a free buddy block (page type)
+inline constexpr uint32_t PG_pcp = 1u << 1;             // on a per-CPU list (model)
+inline constexpr uint32_t PG_allocated = 1u << 2;       // head of a live allocation (model)
+inline constexpr uint32_t PG_anon_exclusive = 1u << 3;  // PageAnonExclusive
+inline constexpr uint32_t PG_lru = 1u << 4;             // in the page cache, on the LRU
+inline constexpr uint32_t PG_dirty = 1u << 5;           // page cache: needs __GFP_FS to reclaim
+inline constexpr uint32_t PG_swapbacked = 1u << 6;      // page cache: needs __GFP_IO to reclaim
+inline constexpr uint32_t PG_bad = 1u << 7;             // taken out of circulation by bad_page()
+inline constexpr uint32_t PG_oom_victim = 1u << 8;      // memory of a process the OOM killer may kill
+
+// Intrusive doubly linked list links: page frame numbers, or list head ids
+// (values >= nr_pages name heads; see page_list.h).
+struct list_links {
+  uint32_t next = 0;
+  uint32_t prev = 0;
+};
+
+struct page {
+  uint32_t flags = 0;
+  int32_t refcount = 0;   // _refcount
+  int32_t mapcount = -1;  // _mapcount: -1 = unmapped
+  uint8_t order = 0;      // buddy order when PG_buddy, allocation order when PG_allocated
+  uint8_t zone = 0;       // zone index in the world
+  uint16_t pad = 0;
+  uint32_t mapped_mms = 0;  // bitmask of address spaces mapping it (model; mm id < 32)
+  list_links lru;           // free list, pcp list or page cache LRU
+};
+
+// page_owner-style record (mm/page_owner.c): who allocated and freed it.
+struct page_owner {
+  gfp_t gfp = 0;
+  uint8_t order = 0;
+  uint8_t cpu = 0;
+  bool freed = false;
+  uint32_t preempt_count = 0;
+  uint64_t op_index = 0;
+  uint32_t free_preempt_count = 0;
+  uint64_t free_op_index = 0;
+  uint64_t allocations = 0;  // how many times this head was handed out
+};
+
+}  // namespace labyrinth

@@ -1,0 +1,239 @@
+// Per-CPU page lists (mm/page_alloc.c: rmqueue_pcplist, rmqueue_bulk,
+// free_unref_page, free_pcppages_bulk, drain_pages) under both locking
+// disciplines (see pcp_discipline in world.h).
+//
+// Simplifications (also in the README): one list per order (no migratetype
+// split), a fixed pcp->high (no 6.7+ auto-tuning, no free_high heuristics),
+// and orders 0..3 go through the lists under both disciplines.
+#include <algorithm>
+#include <cstdio>
+
+#include "alloc/world.h"
+#include "faultinject/plant.h"
+
+namespace labyrinth {
+
+bool world::pcp_enter(per_cpu_pages& pcp, const char* where) {
+  if (pcp.in_use) {
+    char title[200];
+    std::snprintf(title, sizeof title, "BUG: per-cpu page list reentered: %s on CPU%u while another user is inside",
+                  where, current_cpu_);
+    report(report_kind::pcp_reentered, title,
+           std::string("the ") + pcp_discipline_name(config_.pcp) +
+               " discipline should have kept this context out of the list\n");
+  }
+  pcp.in_use = true;
+  return true;
+}
+
+void world::pcp_exit(per_cpu_pages& pcp) { pcp.in_use = false; }
+
+// rmqueue_bulk(): take `count` blocks from the buddy lists under zone->lock.
+// Fault site pcp_refill: the refill stops half-way, as if the buddy ran dry.
+int world::rmqueue_bulk(zone& z, unsigned order, int count, per_cpu_pages& pcp, unsigned alloc_flags) {
+  irq_flags_t flags = zone_lock(z);
+  interrupt_point(irq_point::pcp_refill);
+  bool injected = injector_ && injector_->should_fail(fi::fault_site::pcp_refill, 1u << order, decision_context());
+  int wanted = injected ? count / 2 : count;
+  int allocated = 0;
+  for (; allocated < wanted; ++allocated) {
+    page* p = rmqueue_smallest(z, order, MIGRATE_PCPTYPES_MERGED);
+    if (!p) break;
+    p->flags = PG_pcp;
+    p->order = static_cast<uint8_t>(order);
+    if (lists_.add_tail(page_to_pfn(p), pcp.lists[order])) pcp.linked_pages += 1 << order;
+  }
+  if constexpr (planted(plant::leak_on_error_path)) {
+    if (injected) {  // the error path forgets the pages it already took
+      for (int i = 0; i < allocated && !lists_.empty(pcp.lists[order]); ++i) {
+        uint32_t pfn = lists_.last(pcp.lists[order]);
+        lists_.del(pfn);
+        pages_[pfn].flags = 0;
+        pcp.linked_pages -= 1 << order;
+      }
+      allocated = 0;
+    }
+  }
+  ++stats_.pcp_refills;
+  zone_unlock(z, flags);
+  return allocated;
+}
+
+// __rmqueue_pcplist(): refill an empty list, then take its first page.  The
+// count is read, and written back after the unlink: an interrupt in between
+// that is let into the same list (a broken discipline) is what this window
+// exposes.
+page* world::pcp_take(zone& z, per_cpu_pages& pcp, unsigned order, unsigned alloc_flags) {
+  uint32_t head = pcp.lists[order];
+  if (lists_.empty(head)) {
+    int batch = order ? std::max(pcp.batch >> order, 2) : pcp.batch;
+    int allocated = rmqueue_bulk(z, order, batch, pcp, alloc_flags);
+    pcp.count += allocated << order;
+    if (lists_.empty(head)) return nullptr;
+  }
+  uint32_t pfn = lists_.first(head);
+  int count = pcp.count;
+  interrupt_point(irq_point::pcp_alloc);
+  page* p = &pages_[pfn];
+  if constexpr (!planted(plant::pcp_double_handout)) {
+    if (!lists_.del(pfn)) {
+      char title[160];
+      std::snprintf(title, sizeof title, "BUG: per-cpu page list corrupt: list_del corruption at pfn:%05x", pfn);
+      report(report_kind::pcp_corrupt, title, page_dump(p));
+    } else {
+      pcp.linked_pages -= 1 << order;
+    }
+  }
+  p->flags &= ~PG_pcp;
+  if constexpr (!planted(plant::pcp_count_drift)) pcp.count = count - (1 << order);
+  ++stats_.pcp_hits;
+  return p;
+}
+
+page* world::rmqueue_pcplist(zone& z, unsigned order, unsigned alloc_flags) {
+  per_cpu_pages& pcp = this_cpu().pcp[&z - zones_.data()];
+  page* p = nullptr;
+  if (config_.pcp == pcp_discipline::irqsave) {
+    irq_flags_t flags = 0;
+    if constexpr (!planted(plant::pcp_irq_unsafe)) flags = local_irq_save();
+    pcp_enter(pcp, "allocation");
+    p = pcp_take(z, pcp, order, alloc_flags);
+    pcp_exit(pcp);
+    if constexpr (!planted(plant::pcp_irq_unsafe)) local_irq_restore(flags);
+    return p;
+  }
+  preempt_disable();  // pcpu_task_pin()
+  if constexpr (!planted(plant::pcp_irq_unsafe)) {
+    if (!spin_trylock(pcp.lock)) {  // busy: a parallel drain or the interrupted context
+      preempt_enable();
+      ++stats_.pcp_trylock_fallbacks;
+      return nullptr;
+    }
+  }
+  pcp_enter(pcp, "allocation");
+  p = pcp_take(z, pcp, order, alloc_flags);
+  pcp_exit(pcp);
+  if constexpr (!planted(plant::pcp_irq_unsafe)) spin_unlock(pcp.lock);
+  preempt_enable();
+  return p;
+}
+
+// free_pcppages_bulk(): give `count` pages back to the buddy lists, oldest
+// first, round-robin over the orders.
+void world::free_pcppages_bulk(zone& z, int count, per_cpu_pages& pcp) {
+  irq_flags_t flags = zone_lock(z);
+  unsigned order = 0;
+  for (unsigned empty_lists = 0; count > 0 && empty_lists < NR_PCP_LISTS; order = (order + 1) % NR_PCP_LISTS) {
+    uint32_t head = pcp.lists[order];
+    if (lists_.empty(head)) {
+      ++empty_lists;
+      continue;
+    }
+    empty_lists = 0;
+    uint32_t pfn = lists_.last(head);
+    page* p = &pages_[pfn];
+    if (!lists_.del(pfn)) {
+      report(report_kind::pcp_corrupt, "BUG: per-cpu page list corrupt: list_del corruption in free_pcppages_bulk",
+             page_dump(p));
+      break;
+    }
+    pcp.linked_pages -= 1 << order;
+    pcp.count -= 1 << order;
+    count -= 1 << order;
+    p->flags &= ~PG_pcp;
+    free_one_page_locked(z, p, order);
+  }
+  ++stats_.pcp_bulk_frees;
+  zone_unlock(z, flags);
+}
+
+// free_unref_page_commit(): add at the head; past pcp->high, return the
+// excess to the buddy lists.
+void world::pcp_commit_free(zone& z, per_cpu_pages& pcp, page* p, unsigned order) {
+  p->flags = PG_pcp;
+  p->order = static_cast<uint8_t>(order);
+  int count = pcp.count;
+  interrupt_point(irq_point::pcp_free);
+  if (lists_.add(page_to_pfn(p), pcp.lists[order])) {
+    pcp.linked_pages += 1 << order;
+  } else {
+    report(report_kind::pcp_corrupt, "BUG: per-cpu page list corrupt: list_add corruption", page_dump(p));
+  }
+  pcp.count = count + (1 << order);
+  if (pcp.count >= pcp.high) {
+    int to_free = std::clamp(pcp.count, pcp.batch, std::max(pcp.batch, pcp.high - pcp.batch));
+    free_pcppages_bulk(z, to_free, pcp);
+  }
+}
+
+void world::free_unref_page(zone& z, page* p, unsigned order) {
+  per_cpu_pages& pcp = this_cpu().pcp[&z - zones_.data()];
+  if (config_.pcp == pcp_discipline::irqsave) {
+    irq_flags_t flags = 0;
+    if constexpr (!planted(plant::pcp_irq_unsafe)) flags = local_irq_save();
+    pcp_enter(pcp, "free");
+    pcp_commit_free(z, pcp, p, order);
+    pcp_exit(pcp);
+    if constexpr (!planted(plant::pcp_irq_unsafe)) local_irq_restore(flags);
+    return;
+  }
+  preempt_disable();
+  if constexpr (!planted(plant::pcp_irq_unsafe)) {
+    if (!spin_trylock(pcp.lock)) {
+      preempt_enable();
+      ++stats_.pcp_trylock_fallbacks;
+      free_one_page(z, p, order);
+      return;
+    }
+  }
+  pcp_enter(pcp, "free");
+  pcp_commit_free(z, pcp, p, order);
+  pcp_exit(pcp);
+  if constexpr (!planted(plant::pcp_irq_unsafe)) spin_unlock(pcp.lock);
+  preempt_enable();
+}
+
+// drain_pages_zone(): everything on one CPU's list for one zone back to the
+// buddy lists, a batch at a time.
+void world::drain_pages_zone(unsigned cpu, zone& z) {
+  per_cpu_pages& pcp = cpus_[cpu].pcp[&z - zones_.data()];
+  for (unsigned rounds = 0; pcp.count > 0 && rounds < nr_pages(); ++rounds) {
+    irq_flags_t flags = 0;
+    if (config_.pcp == pcp_discipline::irqsave)
+      flags = local_irq_save();
+    else
+      spin_lock(pcp.lock);
+    pcp_enter(pcp, "drain");
+    int to_drain = std::min(pcp.count, pcp.batch << 5);  // CONFIG_PCP_BATCH_SCALE_MAX = 5
+    if constexpr (planted(plant::drain_loses_pages)) {
+      if (!lists_.empty(pcp.lists[0])) {  // the last order-0 page is dropped, not freed
+        uint32_t pfn = lists_.last(pcp.lists[0]);
+        lists_.del(pfn);
+        pages_[pfn].flags = 0;
+        pcp.linked_pages -= 1;
+        pcp.count -= 1;
+        to_drain = std::min(to_drain, pcp.count);
+      }
+    }
+    free_pcppages_bulk(z, to_drain, pcp);
+    pcp_exit(pcp);
+    if (config_.pcp == pcp_discipline::irqsave)
+      local_irq_restore(flags);
+    else
+      spin_unlock(pcp.lock);
+  }
+}
+
+void world::drain_local_pages() {
+  for (zone& z : zones_) drain_pages_zone(current_cpu_, z);
+}
+
+// __drain_all_pages(): every CPU's lists.  With one simulated CPU running at
+// a time, a remote drain runs here under the remote pcp->lock (as 6.x does);
+// the irqsave discipline's workqueue-per-CPU drain is modelled the same way.
+void world::drain_all_pages() {
+  for (unsigned cpu = 0; cpu < cpus_.size(); ++cpu)
+    for (zone& z : zones_) drain_pages_zone(cpu, z);
+}
+
+}  // namespace labyrinth

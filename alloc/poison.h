@@ -1,0 +1,43 @@
+// Page poisoning (mm/page_poison.c: PAGE_POISON 0xaa written on free, checked
+// on allocation) and, in ASan builds, ASan poisoning of free page contents so
+// a use-after-free by a client is caught at the access.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define LABYRINTH_HAS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LABYRINTH_HAS_ASAN 1
+#endif
+#endif
+
+#ifdef LABYRINTH_HAS_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+namespace labyrinth {
+
+inline constexpr uint8_t PAGE_POISON = 0xaa;
+
+inline void poison_memory_region(void* address, size_t size) {
+#ifdef LABYRINTH_HAS_ASAN
+  ASAN_POISON_MEMORY_REGION(address, size);
+#else
+  (void)address;
+  (void)size;
+#endif
+}
+
+inline void unpoison_memory_region(void* address, size_t size) {
+#ifdef LABYRINTH_HAS_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(address, size);
+#else
+  (void)address;
+  (void)size;
+#endif
+}
+
+}  // namespace labyrinth

@@ -1,0 +1,145 @@
+// Reclaimable memory and reclaim (mm/vmscan.c, mm/oom_kill.c), modelled:
+// a page cache LRU whose pages need nothing (clean), __GFP_FS (dirty: written
+// back first) or __GFP_IO (swap-backed) to be reclaimed; direct reclaim of
+// SWAP_CLUSTER_MAX pages; kswapd balancing to the high watermark, run as its
+// own task at scheduling points; and an OOM killer with one victim process
+// (world_config::oom_victim_pages), after which the current task is chosen.
+#include <cstdio>
+
+#include "alloc/world.h"
+#include "faultinject/plant.h"
+
+namespace labyrinth {
+
+page* world::add_to_page_cache(gfp_t gfp, page_cache_kind kind) {
+  page* p = alloc_pages(gfp, 0);
+  if (!p) return nullptr;
+  p->flags |= PG_lru;
+  if (kind == page_cache_kind::dirty) p->flags |= PG_dirty;
+  if (kind == page_cache_kind::swapbacked) p->flags |= PG_swapbacked;
+  lists_.add(page_to_pfn(p), page_cache_lru_);
+  ++page_cache_pages_;
+  return p;
+}
+
+bool world::remove_from_page_cache(page* p) {
+  if (!(p->flags & PG_lru) || !(p->flags & PG_allocated)) return false;
+  lists_.del(page_to_pfn(p));
+  p->flags &= ~(PG_lru | PG_dirty | PG_swapbacked);
+  --page_cache_pages_;
+  put_page(p);
+  return true;
+}
+
+unsigned long world::zone_reclaimable_pages(const zone& z) const {
+  unsigned long count = 0;
+  uint32_t head = page_cache_lru_;
+  unsigned long seen = 0;
+  for (uint32_t n = lists_.first(head); n != head && seen < page_cache_pages_; n = lists_.next(n), ++seen)
+    if (pages_[n].zone == &z - zones_.data()) ++count;
+  return count;
+}
+
+// shrink_folio_list(), much reduced: oldest first, skipping pages this gfp
+// may not reclaim.
+unsigned long world::shrink_page_cache(unsigned long target, gfp_t gfp) {
+  unsigned long reclaimed = 0;
+  uint32_t head = page_cache_lru_;
+  uint32_t n = lists_.last(head);
+  for (unsigned long scanned = 0; n != head && reclaimed < target && scanned < nr_pages(); ++scanned) {
+    uint32_t prev = lists_.links(n).prev;
+    page* p = &pages_[n];
+    bool may_reclaim = !((p->flags & PG_dirty) && !(gfp & __GFP_FS)) && !((p->flags & PG_swapbacked) && !(gfp & __GFP_IO));
+    if (may_reclaim && remove_from_page_cache(p)) ++reclaimed;
+    n = prev;
+  }
+  stats_.pages_reclaimed += reclaimed;
+  return reclaimed;
+}
+
+// try_to_free_pages(): fault site `reclaim` makes it reclaim nothing
+// (outcome 0) or half its target (outcome 1).
+unsigned long world::try_to_free_pages(gfp_t gfp, unsigned order) {
+  ++stats_.direct_reclaims;
+  if (!(gfp & __GFP_DIRECT_RECLAIM)) {
+    report(report_kind::nonblocking_reclaim,
+           "BUG: non-blocking allocation entered direct reclaim: mode:" + format_gfp(gfp),
+           "a request without __GFP_DIRECT_RECLAIM must fail at !can_direct_reclaim instead\n");
+  }
+  unsigned long target = SWAP_CLUSTER_MAX;
+  if (injector_ && injector_->should_fail(fi::fault_site::reclaim, target, decision_context()))
+    target = injector_->failure_outcome(fi::fault_site::reclaim, decision_context()) == 0 ? 0 : target / 2;
+  interrupt_point(irq_point::inside_reclaim);
+  cond_resched(__FILE__, __LINE__);
+  return shrink_page_cache(target, gfp);
+}
+
+// wakeup_kswapd(): only when no eligible zone is balanced at the high mark.
+void world::wakeup_kswapd(unsigned order, zone_type highest) {
+  for (const zone& z : zones_)
+    if (z.type <= highest && zone_watermark_ok(z, order, z.watermark[WMARK_HIGH], highest, 0, z.free_pages)) return;
+  if (!kswapd_wanted_) ++stats_.kswapd_wakeups;
+  kswapd_wanted_ = true;
+  if (order > kswapd_order_) kswapd_order_ = order;
+}
+
+// balance_pgdat(), reduced: reclaim in SWAP_CLUSTER_MAX batches until every
+// zone is at its high mark, nothing is left, or MAX_RECLAIM_RETRIES rounds.
+void world::kswapd_run() {
+  if (!kswapd_wanted_ || in_kswapd_) return;
+  kswapd_wanted_ = false;
+  in_kswapd_ = true;
+  ++stats_.kswapd_runs;
+  task_struct* interrupted = this_cpu().current;
+  this_cpu().current = &kswapd_task_;
+  for (unsigned round = 0; round < MAX_RECLAIM_RETRIES; ++round) {
+    bool balanced = true;
+    for (const zone& z : zones_)
+      balanced &= zone_watermark_ok(z, 0, z.watermark[WMARK_HIGH], z.type, 0, z.free_pages);
+    if (balanced) break;
+    unsigned long target = SWAP_CLUSTER_MAX;
+    if (injector_ && injector_->should_fail(fi::fault_site::kswapd, target, decision_context())) {
+      if (injector_->failure_outcome(fi::fault_site::kswapd, decision_context()) == 0) break;
+      target /= 2;
+    }
+    interrupt_point(irq_point::kswapd);
+    if (shrink_page_cache(target, GFP_KERNEL) == 0) break;
+  }
+  kswapd_order_ = 0;
+  this_cpu().current = interrupted;
+  in_kswapd_ = false;
+}
+
+void world::schedule_point() {
+  run_pending_softirqs_in_task();
+  kswapd_run();
+}
+
+// out_of_memory(): !__GFP_FS requests do not kill ("the OOM killer does not
+// compensate for IO-less reclaim") but report progress; fault site `oom`
+// makes the step free nothing.
+bool world::out_of_memory(gfp_t gfp, unsigned order) {
+  if (!(gfp & __GFP_FS)) return true;
+  if (injector_ && injector_->should_fail(fi::fault_site::oom, 1u << order, decision_context())) return false;
+  if (oom_victim_pages_ > 0) {
+    note("Out of memory: Killed process 100 (victim), " + std::to_string(oom_victim_pages_) + " pages");
+    ++stats_.oom_kills;
+    for (unsigned long i = 0; i < oom_victim_pages_ && !lists_.empty(oom_victim_list_); ++i) {
+      uint32_t pfn = lists_.first(oom_victim_list_);
+      lists_.del(pfn);
+      page* p = &pages_[pfn];
+      p->flags &= ~PG_oom_victim;
+      unmap_page(max_mm - 1, p);
+    }
+    oom_victim_pages_ = 0;
+    return true;
+  }
+  if (!current().oom_victim) {
+    note("Out of memory: Killed process " + std::to_string(current().pid) + " (" + current().comm + ")");
+    ++stats_.oom_kills;
+    current().oom_victim = true;
+  }
+  return true;
+}
+
+}  // namespace labyrinth

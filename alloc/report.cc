@@ -1,0 +1,49 @@
+#include "alloc/report.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+namespace labyrinth {
+namespace {
+
+struct kind_info {
+  const char* name;
+  const char* title;
+  int severity;
+};
+
+constexpr kind_info kinds[] = {
+#define LABYRINTH_X(kind, title, fatal) {#kind, title, fatal},
+    LABYRINTH_REPORT_KINDS(LABYRINTH_X)
+#undef LABYRINTH_X
+};
+
+}  // namespace
+
+const char* report_kind_name(report_kind kind) { return kinds[static_cast<unsigned>(kind)].name; }
+const char* report_kind_title(report_kind kind) { return kinds[static_cast<unsigned>(kind)].title; }
+bool report_kind_fatal(report_kind kind) { return kinds[static_cast<unsigned>(kind)].severity != report_continues; }
+bool report_kind_verdict(report_kind kind) { return kinds[static_cast<unsigned>(kind)].severity == report_verdict; }
+
+size_t report_sink::bug_count() const {
+  return static_cast<size_t>(std::count_if(reports_.begin(), reports_.end(),
+                                           [](const report& r) { return !report_kind_verdict(r.kind); }));
+}
+
+void report_sink::deliver(report r) {
+  reports_.push_back(std::move(r));
+  if (mode_ != sink_mode::abort || report_kind_verdict(reports_.back().kind)) return;
+  const report& first = reports_.back();
+  std::fprintf(stderr, "%s\n%s\n", first.title.c_str(), first.details.c_str());
+  if (on_abort) on_abort();
+  std::fflush(stderr);
+  std::abort();
+}
+
+size_t report_sink::count(report_kind kind) const {
+  return static_cast<size_t>(std::count_if(reports_.begin(), reports_.end(),
+                                           [kind](const report& r) { return r.kind == kind; }));
+}
+
+}  // namespace labyrinth

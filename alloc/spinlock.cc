@@ -1,0 +1,150 @@
+// Spinlock flavours with their preempt_count and irq effects
+// (include/linux/spinlock_api_smp.h) and lockdep hooks.  On one CPU, spinning
+// on a lock the same CPU holds can never end: that is reported as the
+// kernel's "spinlock recursion" and halts the run.
+#include <cstdio>
+
+#include "alloc/preempt.h"
+#include "alloc/world.h"
+
+namespace labyrinth {
+
+const char* lock_flavour_name(lock_flavour flavour) {
+  switch (flavour) {
+    case lock_flavour::plain: return "spin_lock";
+    case lock_flavour::irq: return "spin_lock_irq";
+    case lock_flavour::irqsave: return "spin_lock_irqsave";
+    case lock_flavour::bh: return "spin_lock_bh";
+    case lock_flavour::trylock: return "spin_trylock";
+  }
+  return "?";
+}
+
+spinlock_t world::make_lock(const char* class_name, uint16_t instance) {
+  spinlock_t lock;
+  lock.lock_class = lockdep_.register_class(class_name);
+  lock.instance = instance;
+  return lock;
+}
+
+void world::lock_acquire(spinlock_t& lock, lock_flavour flavour, bool trylock) {
+  cpu_state& cpu = this_cpu();
+  std::vector<lockdep::held_class> held;
+  held.reserve(cpu.held_count);
+  for (unsigned i = 0; i < cpu.held_count; ++i) held.push_back({cpu.held[i].lock->lock_class, cpu.held[i].irq_context});
+  lock_acquire_state state;
+  state.hardirq_context = in_hardirq(cpu.preempt_count);
+  state.softirq_context = in_serving_softirq(cpu.preempt_count);
+  state.hardirqs_enabled = !cpu.irqs_disabled;
+  state.softirqs_enabled = softirq_count(cpu.preempt_count) == 0;
+  state.trylock = trylock;
+  lockdep_finding finding = lockdep_.acquire(lock.lock_class, state, held, cpu.interrupt_depth);
+  if (finding.kind == lockdep_finding::inconsistent)
+    report(report_kind::lockdep_inconsistent, finding.title, finding.details);
+  else if (finding.kind == lockdep_finding::irq_inversion)
+    report(report_kind::lockdep_irq_order, finding.title, finding.details);
+  else if (finding.kind == lockdep_finding::circular)
+    report(report_kind::lockdep_circular, finding.title, finding.details);
+  else if (finding.kind == lockdep_finding::recursive)
+    report(report_kind::lockdep_recursive, finding.title, finding.details);
+  if (trylock) return;  // taken or not, the caller decides
+  if (lock.owner_cpu == static_cast<int16_t>(cpu.id)) {
+    char title[200];
+    std::snprintf(title, sizeof title, "BUG: spinlock recursion on CPU#%u, %s/%d", cpu.id, cpu.current->comm.c_str(),
+                  cpu.current->pid);
+    report(report_kind::deadlock, title,
+           std::string(" lock: ") + lockdep_.class_name(lock.lock_class) + "#" + std::to_string(lock.instance) +
+               " is already held by this CPU (an interrupted context): spinning here never ends\n");
+  }
+}
+
+namespace {
+void push_held(cpu_state& cpu, spinlock_t& lock, lock_flavour flavour) {
+  if (cpu.held_count < MAX_LOCK_DEPTH) cpu.held[cpu.held_count++] = {&lock, flavour, cpu.interrupt_depth};
+  lock.owner_cpu = static_cast<int16_t>(cpu.id);
+}
+}  // namespace
+
+void world::lock_release(spinlock_t& lock, lock_flavour flavour) {
+  cpu_state& cpu = this_cpu();
+  for (unsigned i = cpu.held_count; i-- > 0;) {
+    if (cpu.held[i].lock != &lock) continue;
+    for (unsigned j = i; j + 1 < cpu.held_count; ++j) cpu.held[j] = cpu.held[j + 1];
+    --cpu.held_count;
+    lock.owner_cpu = -1;
+    return;
+  }
+  report(report_kind::lock_imbalance, "WARNING: bad unlock balance detected!",
+         std::string("is trying to release lock (") + lockdep_.class_name(lock.lock_class) +
+             ") but there are no more locks to release!\n");
+}
+
+void world::spin_lock(spinlock_t& lock) {
+  preempt_disable();
+  lock_acquire(lock, lock_flavour::plain, false);
+  push_held(this_cpu(), lock, lock_flavour::plain);
+}
+
+void world::spin_unlock(spinlock_t& lock) {
+  lock_release(lock, lock_flavour::plain);
+  preempt_enable();
+}
+
+void world::spin_lock_irq(spinlock_t& lock) {
+  local_irq_disable();
+  preempt_disable();
+  lock_acquire(lock, lock_flavour::irq, false);
+  push_held(this_cpu(), lock, lock_flavour::irq);
+}
+
+void world::spin_unlock_irq(spinlock_t& lock) {
+  lock_release(lock, lock_flavour::irq);
+  local_irq_enable();
+  preempt_enable();
+}
+
+irq_flags_t world::spin_lock_irqsave(spinlock_t& lock) {
+  irq_flags_t flags = local_irq_save();
+  preempt_disable();
+  lock_acquire(lock, lock_flavour::irqsave, false);
+  push_held(this_cpu(), lock, lock_flavour::irqsave);
+  return flags;
+}
+
+void world::spin_unlock_irqrestore(spinlock_t& lock, irq_flags_t flags) {
+  lock_release(lock, lock_flavour::irqsave);
+  local_irq_restore(flags);
+  preempt_enable();
+}
+
+void world::spin_lock_bh(spinlock_t& lock) {
+  preempt_count_add(SOFTIRQ_LOCK_OFFSET);
+  lock_acquire(lock, lock_flavour::bh, false);
+  push_held(this_cpu(), lock, lock_flavour::bh);
+}
+
+// __raw_spin_unlock_bh(): release, then __local_bh_enable_ip(SOFTIRQ_LOCK_OFFSET).
+void world::spin_unlock_bh(spinlock_t& lock) {
+  lock_release(lock, lock_flavour::bh);
+  cpu_state& cpu = this_cpu();
+  if (softirq_count(cpu.preempt_count) < SOFTIRQ_DISABLE_OFFSET || (cpu.preempt_count & PREEMPT_MASK) == 0) {
+    preempt_count_sub(SOFTIRQ_LOCK_OFFSET, "spin_unlock_bh");
+    return;
+  }
+  cpu.preempt_count -= SOFTIRQ_DISABLE_OFFSET;
+  if (!in_interrupt(cpu.preempt_count) && cpu.softirq_pending && !cpu.irqs_disabled) do_softirq();
+  preempt_count_sub(PREEMPT_OFFSET, "spin_unlock_bh");
+}
+
+bool world::spin_trylock(spinlock_t& lock) {
+  preempt_disable();
+  if (lock.owner_cpu >= 0) {
+    preempt_enable();
+    return false;
+  }
+  lock_acquire(lock, lock_flavour::trylock, true);
+  push_held(this_cpu(), lock, lock_flavour::trylock);
+  return true;
+}
+
+}  // namespace labyrinth

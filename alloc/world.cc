@@ -1,0 +1,337 @@
+// World construction: zones, watermarks (mm/page_alloc.c
+// __setup_per_zone_wmarks, setup_per_zone_lowmem_reserve, zone_batchsize,
+// zone_highsize), the initial free memory, and report formatting.
+#include "alloc/world.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+#include "alloc/poison.h"
+#include "alloc/preempt.h"
+
+namespace labyrinth {
+
+const char* zone_type_name(zone_type type) {
+  switch (type) {
+    case ZONE_DMA32: return "DMA32";
+    case ZONE_NORMAL: return "Normal";
+    default: return "?";
+  }
+}
+
+const char* pcp_discipline_name(pcp_discipline discipline) {
+  return discipline == pcp_discipline::irqsave ? "irqsave" : "trylock";
+}
+
+const char* page_cache_kind_name(page_cache_kind kind) {
+  switch (kind) {
+    case page_cache_kind::clean: return "clean";
+    case page_cache_kind::dirty: return "dirty";
+    case page_cache_kind::swapbacked: return "swapbacked";
+  }
+  return "?";
+}
+
+const char* context_kind_name(context_kind kind) {
+  switch (kind) {
+    case context_kind::task: return "task";
+    case context_kind::softirq: return "softirq";
+    case context_kind::hardirq: return "hardirq";
+    case context_kind::nmi: return "nmi";
+  }
+  return "?";
+}
+
+namespace {
+
+void validate(const world_config& config) {
+  if (config.zones.empty() || config.zones.size() > MAX_NR_ZONES)
+    throw std::invalid_argument("world_config: need 1 or 2 zones");
+  for (size_t i = 0; i < config.zones.size(); ++i) {
+    const zone_config& zc = config.zones[i];
+    if (zc.pages == 0 || zc.pages % (1u << MAX_PAGE_ORDER))
+      throw std::invalid_argument("world_config: zone size must be a non-zero multiple of 1024 pages");
+    if (i > 0 && zc.type <= config.zones[i - 1].type)
+      throw std::invalid_argument("world_config: zones must be listed in increasing zone_type order");
+  }
+  if (config.nr_cpus == 0 || config.nr_cpus > 64) throw std::invalid_argument("world_config: nr_cpus in 1..64");
+  if (config.page_bytes == 0 || config.page_bytes > 4096)
+    throw std::invalid_argument("world_config: page_bytes in 1..4096");
+  if (config.max_interrupt_depth > 8) throw std::invalid_argument("world_config: max_interrupt_depth <= 8");
+}
+
+// int_sqrt() from lib/math/int_sqrt.c, by value.
+unsigned long int_sqrt(unsigned long x) {
+  unsigned long r = static_cast<unsigned long>(std::sqrt(static_cast<double>(x)));
+  while (r * r > x) --r;
+  while ((r + 1) * (r + 1) <= x) ++r;
+  return r;
+}
+
+unsigned long mult_frac(unsigned long x, unsigned long numerator, unsigned long denominator) {
+  return (x / denominator) * numerator + ((x % denominator) * numerator) / denominator;
+}
+
+unsigned long rounddown_pow_of_two(unsigned long n) {
+  unsigned long p = 1;
+  while (p * 2 <= n) p *= 2;
+  return p;
+}
+
+}  // namespace
+
+world::world(const world_config& config, report_sink& sink, fi::injector* injector)
+    : config_(config), sink_(sink), injector_(injector) {
+  validate(config_);
+  uint32_t total = 0;
+  for (const zone_config& zc : config_.zones) total += zc.pages;
+  pages_.assign(total, page{});
+  owners_.assign(total, page_owner{});
+  memory_ = std::make_unique<uint8_t[]>(size_t(total) * config_.page_bytes);
+  lists_.reset(pages_.data(), total);
+  zone_lock_class_ = lockdep_.register_class("zone->lock");
+  pcp_lock_class_ = lockdep_.register_class("pcp->lock");
+  task_.pid = 1;
+  task_.comm = "labyrinth";
+  kswapd_task_.pid = 2;
+  kswapd_task_.comm = "kswapd0";
+  kswapd_task_.flags = PF_MEMALLOC | PF_KSWAPD;
+  cpus_.resize(config_.nr_cpus);
+  for (unsigned cpu = 0; cpu < config_.nr_cpus; ++cpu) {
+    cpus_[cpu].id = cpu;
+    cpus_[cpu].current = &task_;
+  }
+  setup_zones();
+  min_free_kbytes_ = config_.min_free_kbytes;
+  if (min_free_kbytes_ < 0) {
+    unsigned long lowmem_kbytes = 0;
+    for (const zone& z : zones_) lowmem_kbytes += static_cast<unsigned long>(z.managed_pages) << (PAGE_SHIFT - 10);
+    min_free_kbytes_ = static_cast<long>(std::clamp(int_sqrt(lowmem_kbytes * 16), 128ul, 262144ul));
+  }
+  setup_per_zone_wmarks();
+  setup_per_zone_lowmem_reserve();
+  setup_pcp();
+  page_cache_lru_ = lists_.new_head();
+  oom_victim_list_ = lists_.new_head();
+  free_initial_memory();
+  initial_signature_ = free_list_signature();
+  populate_oom_victim();
+}
+
+world::~world() = default;
+
+zone* world::zone_of_type(zone_type type) {
+  for (zone& z : zones_)
+    if (z.type == type) return &z;
+  return nullptr;
+}
+
+void world::setup_zones() {
+  uint32_t pfn = 0;
+  zones_.resize(config_.zones.size());
+  for (size_t i = 0; i < zones_.size(); ++i) {
+    zone& z = zones_[i];
+    z.type = config_.zones[i].type;
+    z.zone_start_pfn = pfn;
+    z.spanned_pages = config_.zones[i].pages;
+    z.managed_pages = z.spanned_pages;
+    z.pageblock_migratetype.assign(z.spanned_pages / pageblock_nr_pages, MIGRATE_PCPTYPES_MERGED);
+    z.lock = make_lock("zone->lock", static_cast<uint16_t>(i));
+    for (free_area& area : z.area)
+      for (uint32_t& head : area.free_list) head = lists_.new_head();
+    for (uint32_t p = z.zone_start_pfn; p < z.end_pfn(); ++p) pages_[p].zone = static_cast<uint8_t>(i);
+    pfn += z.spanned_pages;
+  }
+}
+
+// __setup_per_zone_wmarks()
+void world::setup_per_zone_wmarks() {
+  unsigned long pages_min = static_cast<unsigned long>(min_free_kbytes_) >> (PAGE_SHIFT - 10);
+  unsigned long lowmem_pages = 0;
+  for (const zone& z : zones_) lowmem_pages += z.managed_pages;
+  for (zone& z : zones_) {
+    unsigned long tmp = pages_min * z.managed_pages / lowmem_pages;
+    z.watermark[WMARK_MIN] = static_cast<long>(tmp);
+    tmp = std::max(tmp >> 2, mult_frac(z.managed_pages, config_.watermark_scale_factor, 10000));
+    z.watermark[WMARK_LOW] = z.watermark[WMARK_MIN] + static_cast<long>(tmp);
+    z.watermark[WMARK_HIGH] = z.watermark[WMARK_LOW] + static_cast<long>(tmp);
+  }
+}
+
+// setup_per_zone_lowmem_reserve(): lowmem_reserve[j] of zone i is the managed
+// size of zones i+1..j divided by zone i's ratio.
+void world::setup_per_zone_lowmem_reserve() {
+  for (zone& lower : zones_) {
+    lower.lowmem_reserve.fill(0);
+    long managed = 0;
+    for (zone& upper : zones_) {
+      if (upper.type <= lower.type) continue;
+      managed += upper.managed_pages;
+      lower.lowmem_reserve[upper.type] = managed / lowmem_reserve_ratio[lower.type];
+    }
+    // zone types above every configured zone inherit the total
+    for (unsigned t = lower.type + 1; t < MAX_NR_ZONES; ++t)
+      if (!zone_of_type(static_cast<zone_type>(t))) lower.lowmem_reserve[t] = managed / lowmem_reserve_ratio[lower.type];
+  }
+}
+
+// zone_batchsize(), zone_highsize() without the 6.7+ auto-tuning of high.
+void world::setup_pcp() {
+  for (size_t i = 0; i < zones_.size(); ++i) {
+    zone& z = zones_[i];
+    unsigned long batch = std::min<unsigned long>(z.managed_pages >> 10, (1ul << 20) >> PAGE_SHIFT);
+    batch /= 4;
+    if (batch < 1) batch = 1;
+    batch = rounddown_pow_of_two(batch + batch / 2) - 1;
+    z.pcp_batch = static_cast<int>(std::max(1ul, batch));
+    long high = wmark_pages(z, WMARK_LOW) / static_cast<long>(config_.nr_cpus);
+    z.pcp_high = static_cast<int>(std::max<long>(high, z.pcp_batch * 4));
+    for (cpu_state& cpu : cpus_) {
+      per_cpu_pages& pcp = cpu.pcp[i];
+      pcp.lock = make_lock("pcp->lock", static_cast<uint16_t>(cpu.id));
+      pcp.batch = z.pcp_batch;
+      pcp.high = z.pcp_high;
+      for (uint32_t& head : pcp.lists) head = lists_.new_head();
+    }
+  }
+}
+
+void world::free_initial_memory() {
+  for (zone& z : zones_) {
+    for (uint32_t pfn = z.zone_start_pfn; pfn < z.end_pfn(); pfn += 1u << MAX_PAGE_ORDER) {
+      page* p = &pages_[pfn];
+      p->flags = PG_buddy;
+      p->order = MAX_PAGE_ORDER;
+      add_to_free_list(z, p, MAX_PAGE_ORDER, MIGRATE_PCPTYPES_MERGED, true);
+      z.free_pages += 1u << MAX_PAGE_ORDER;
+    }
+  }
+  if (config_.poison) {
+    std::memset(memory_.get(), PAGE_POISON, size_t(nr_pages()) * config_.page_bytes);
+    poison_memory_region(memory_.get(), size_t(nr_pages()) * config_.page_bytes);
+  }
+}
+
+// Another process's anonymous memory, for the OOM killer to find.
+void world::populate_oom_victim() {
+  fi::injector* saved = injector_;
+  injector_ = nullptr;  // construction takes no decisions
+  for (uint32_t i = 0; i < config_.oom_victim_pages; ++i) {
+    page* p = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN | __GFP_NORETRY, 0);
+    if (!p) break;
+    map_anon_page(max_mm - 1, p, true);
+    put_page(p);  // the mapping holds the only reference now
+    p->flags |= PG_oom_victim;
+    lists_.add_tail(page_to_pfn(p), oom_victim_list_);
+    ++oom_victim_pages_;
+  }
+  injector_ = saved;
+}
+
+fi::decision_context world::decision_context(uint16_t point) const {
+  fi::decision_context context;
+  context.cpu = current_cpu_;
+  context.preempt_count = preempt_count();
+  context.in_task = in_task(preempt_count());
+  context.in_interrupt = in_interrupt(preempt_count());
+  context.op_index = op_index_;
+  context.point = point;
+  return context;
+}
+
+std::string world::context_dump() const {
+  const cpu_state& cpu = this_cpu();
+  char line[256];
+  std::string dump;
+  std::snprintf(line, sizeof line, "CPU: %u PID: %d Comm: %s  op #%llu  context: %s\n", cpu.id,
+                cpu.current->pid, cpu.current->comm.c_str(), static_cast<unsigned long long>(op_index_),
+                context_kind_name(context_of(cpu.preempt_count)));
+  dump += line;
+  std::snprintf(line, sizeof line,
+                "preempt_count: %x, irqs_disabled(): %d, RCU nest depth: %u, softirq pending: %d, "
+                "interrupt depth: %u, task flags: %#x, pcp discipline: %s\n",
+                cpu.preempt_count, cpu.irqs_disabled ? 1 : 0, cpu.rcu_read_depth, cpu.softirq_pending ? 1 : 0,
+                cpu.interrupt_depth, cpu.current->flags, pcp_discipline_name(config_.pcp));
+  dump += line;
+  std::snprintf(line, sizeof line, "%u lock%s held by %s/%d:\n", cpu.held_count, cpu.held_count == 1 ? "" : "s",
+                cpu.current->comm.c_str(), cpu.current->pid);
+  dump += line;
+  for (unsigned i = 0; i < cpu.held_count; ++i) {
+    const held_lock& h = cpu.held[i];
+    std::snprintf(line, sizeof line, " #%u: %s#%u (%s, taken at interrupt depth %u)\n", i,
+                  lockdep_.class_name(h.lock->lock_class), h.lock->instance, lock_flavour_name(h.flavour),
+                  h.irq_context);
+    dump += line;
+  }
+  return dump;
+}
+
+std::string world::page_dump(const page* p) const {
+  uint32_t pfn = page_to_pfn(p);
+  const page_owner& o = owners_[pfn];
+  char line[320];
+  std::snprintf(line, sizeof line,
+                "page: pfn:%05x refcount:%d mapcount:%d order:%u zone:%s flags:%#x mms:%#x\n"
+                "page last allocated via order %u, gfp_mask %#x(%s), cpu %u, preempt_count %x, op #%llu%s\n",
+                pfn, p->refcount, p->mapcount + 1, p->order, zones_[p->zone].name(), p->flags, p->mapped_mms,
+                o.order, o.gfp, format_gfp(o.gfp).c_str(), o.cpu, o.preempt_count,
+                static_cast<unsigned long long>(o.op_index), o.allocations ? "" : " (never allocated)");
+  std::string dump = line;
+  if (o.freed) {
+    std::snprintf(line, sizeof line, "page last freed at op #%llu, preempt_count %x\n",
+                  static_cast<unsigned long long>(o.free_op_index), o.free_preempt_count);
+    dump += line;
+  }
+  return dump;
+}
+
+void world::report(report_kind kind, std::string title, std::string details) {
+  labyrinth::report r;
+  r.kind = kind;
+  r.title = std::move(title);
+  r.details = std::move(details);
+  if (!r.details.empty() && r.details.back() != '\n') r.details += '\n';
+  r.details += context_dump();
+  r.op_index = op_index_;
+  sink_.deliver(std::move(r));
+  if (report_kind_fatal(kind)) throw run_halted{kind};
+}
+
+void world::note(std::string line) {
+  if (log_.size() < 256) log_.push_back(std::move(line));
+}
+
+void world::warn(const std::string& what) { report(report_kind::warning, "WARNING: " + what); }
+
+std::vector<uint32_t> world::free_list_pfns(unsigned zone_index, unsigned order, migratetype mt) const {
+  std::vector<uint32_t> pfns;
+  uint32_t head = zones_[zone_index].area[order].free_list[mt];
+  for (uint32_t n = lists_.first(head); n != head && pfns.size() <= nr_pages(); n = lists_.next(n)) pfns.push_back(n);
+  return pfns;
+}
+
+std::vector<uint32_t> world::pcp_list_pfns(unsigned cpu, unsigned zone_index, unsigned order) const {
+  std::vector<uint32_t> pfns;
+  uint32_t head = cpus_[cpu].pcp[zone_index].lists[order];
+  for (uint32_t n = lists_.first(head); n != head && pfns.size() <= nr_pages(); n = lists_.next(n)) pfns.push_back(n);
+  return pfns;
+}
+
+std::vector<uint32_t> world::free_list_signature() const {
+  std::vector<uint32_t> signature;
+  for (unsigned zi = 0; zi < zones_.size(); ++zi)
+    for (unsigned order = 0; order < NR_PAGE_ORDERS; ++order)
+      for (unsigned mt = 0; mt < MIGRATE_TYPES; ++mt) {
+        auto pfns = free_list_pfns(zi, order, static_cast<migratetype>(mt));
+        std::sort(pfns.begin(), pfns.end());
+        for (uint32_t pfn : pfns) signature.push_back((pfn << 8) | (order << 4) | (mt << 1));
+      }
+  std::sort(signature.begin(), signature.end());
+  return signature;
+}
+
+}  // namespace labyrinth

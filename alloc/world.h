@@ -1,0 +1,323 @@
+// The world: one machine's memory (zones, pages, page contents), its CPUs and
+// their contexts, lockdep, the page cache and reclaim, and the oracles.  All
+// kernel-facing operations are methods named as in the kernel; kernel_api.h
+// offers them as free functions on the current world.
+//
+// A world is built fresh for every run: nothing carries over between runs.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "alloc/alloc_flags.h"
+#include "alloc/context.h"
+#include "alloc/gfp.h"
+#include "alloc/interrupt.h"
+#include "alloc/lockdep.h"
+#include "alloc/mmzone.h"
+#include "alloc/page.h"
+#include "alloc/page_list.h"
+#include "alloc/report.h"
+#include "faultinject/injector.h"
+
+namespace labyrinth {
+
+// The per-CPU page list locking discipline (mm/page_alloc.c history):
+//   irqsave : <= 5.13, local_irq_save() around every pcp access
+//   trylock : >= 6.2, IRQs stay enabled; pcp_spin_trylock(), and an interrupt
+//             that finds the list busy falls back to the buddy lists
+enum class pcp_discipline : uint8_t { irqsave, trylock };
+const char* pcp_discipline_name(pcp_discipline discipline);
+
+// How much checking runs after each operation.
+//   none        : only the checks the kernel itself makes
+//   incremental : O(1) amortized per operation (pages touched, counters, list links)
+//   full        : incremental plus the full O(pages) walk after every operation
+enum class check_level : uint8_t { none, incremental, full };
+
+struct zone_config {
+  zone_type type;
+  uint32_t pages;  // a multiple of 1 << MAX_PAGE_ORDER
+};
+
+struct world_config {
+  std::vector<zone_config> zones{{ZONE_DMA32, 4096}, {ZONE_NORMAL, 12288}};
+  unsigned nr_cpus = 1;
+  unsigned page_bytes = 64;         // model bytes of content per page
+  long min_free_kbytes = -1;        // -1: computed as init_per_zone_wmark_min() does
+  unsigned watermark_scale_factor = 10;
+  pcp_discipline pcp = pcp_discipline::trylock;
+  check_level checks = check_level::incremental;
+  bool poison = true;               // 0xaa on free, verified on allocation
+  unsigned max_interrupt_depth = 3; // interrupt frames nested on one CPU
+  uint32_t oom_victim_pages = 64;   // another process's memory the OOM killer may free
+  unsigned slowpath_loop_limit = 64;  // model bound on slow-path retries (the kernel has none for NOFAIL)
+};
+
+// Page cache pages and what reclaiming them needs (mm/vmscan.c may_enter_fs,
+// and swap-out's need for __GFP_IO).
+enum class page_cache_kind : uint8_t { clean, dirty, swapbacked };
+const char* page_cache_kind_name(page_cache_kind kind);
+
+struct world_stats {
+  uint64_t allocations = 0, allocation_failures = 0, frees = 0;
+  uint64_t pcp_hits = 0, pcp_trylock_fallbacks = 0, pcp_refills = 0, pcp_bulk_frees = 0;
+  uint64_t slowpath_entries = 0, direct_reclaims = 0, pages_reclaimed = 0;
+  uint64_t kswapd_wakeups = 0, kswapd_runs = 0, oom_kills = 0;
+  uint64_t highatomic_reserved = 0, highatomic_unreserved = 0;
+  uint64_t interrupts[3] = {0, 0, 0};  // by interrupt_kind
+  uint64_t softirqs_run = 0;
+};
+
+class world {
+ public:
+  world(const world_config& config, report_sink& sink, fi::injector* injector = nullptr);
+  ~world();
+  world(const world&) = delete;
+  world& operator=(const world&) = delete;
+
+  // ---- contexts (context.cc) ------------------------------------------
+  cpu_state& this_cpu() { return cpus_[current_cpu_]; }
+  const cpu_state& this_cpu() const { return cpus_[current_cpu_]; }
+  task_struct& current() { return *this_cpu().current; }
+  uint32_t preempt_count() const { return this_cpu().preempt_count; }
+  bool irqs_disabled() const { return this_cpu().irqs_disabled; }
+  context_kind current_context() const { return context_of(preempt_count()); }
+  void preempt_disable();
+  void preempt_enable();
+  void local_irq_disable();
+  void local_irq_enable();
+  irq_flags_t local_irq_save();
+  void local_irq_restore(irq_flags_t flags);
+  void local_bh_disable();
+  void local_bh_enable();
+  void rcu_read_lock();
+  void rcu_read_unlock();
+  unsigned memalloc_noio_save();
+  void memalloc_noio_restore(unsigned flags);
+  unsigned memalloc_nofs_save();
+  void memalloc_nofs_restore(unsigned flags);
+  unsigned memalloc_noreclaim_save();
+  void memalloc_noreclaim_restore(unsigned flags);
+  // __might_resched(): reports sleeping in atomic context.
+  void might_sleep(const char* file, int line);
+  // cond_resched(): might_sleep, then a scheduling point (kswapd may run).
+  void cond_resched(const char* file, int line);
+
+  // ---- spinlocks (spinlock.cc) ------------------------------------------
+  lock_class_id register_lock_class(const char* name) { return lockdep_.register_class(name); }
+  spinlock_t make_lock(const char* class_name, uint16_t instance = 0);
+  void spin_lock(spinlock_t& lock);
+  void spin_unlock(spinlock_t& lock);
+  void spin_lock_irq(spinlock_t& lock);
+  void spin_unlock_irq(spinlock_t& lock);
+  irq_flags_t spin_lock_irqsave(spinlock_t& lock);
+  void spin_unlock_irqrestore(spinlock_t& lock, irq_flags_t flags);
+  void spin_lock_bh(spinlock_t& lock);
+  void spin_unlock_bh(spinlock_t& lock);
+  bool spin_trylock(spinlock_t& lock);
+  const lockdep& lock_validator() const { return lockdep_; }
+  const char* lock_name(const spinlock_t& lock) const { return lockdep_.class_name(lock.lock_class); }
+
+  // ---- interrupts (interrupt.cc) ----------------------------------------
+  void set_interrupt_handler(interrupt_handler* handler) { handler_ = handler; }
+  // A named place where an interrupt may arrive: asks the injector, within the
+  // interrupt discipline, and delivers inline.
+  void interrupt_point(irq_point point);
+  // The interrupts the discipline allows right now, in interrupt_kind order.
+  unsigned deliverable_interrupts(interrupt_kind* out) const;
+  // Deliver now (tests, and interrupt_point).  Returns false, delivering
+  // nothing, when the discipline does not allow `kind` here.
+  bool deliver_interrupt(interrupt_kind kind, irq_point point);
+  void irq_enter();
+  void irq_exit();
+  void nmi_enter();
+  void nmi_exit();
+  void raise_softirq();
+
+  // ---- the page allocator (page_alloc.cc, pcp.cc, buddy.cc) --------------
+  page* alloc_pages(gfp_t gfp, unsigned order);
+  void __free_pages(page* page, unsigned order);
+  void get_page(page* page);
+  void put_page(page* page);
+  void drain_local_pages();
+  void drain_all_pages();
+
+  // ---- page cache, reclaim, OOM (reclaim.cc) ------------------------------
+  // Allocates a page with `gfp` and adds it to the page cache LRU.
+  page* add_to_page_cache(gfp_t gfp, page_cache_kind kind);
+  // Drops a clean page cache page (like truncation): returns false if none.
+  bool remove_from_page_cache(page* page);
+  unsigned long page_cache_pages() const { return page_cache_pages_; }
+  // A scheduling point in process context: kswapd and ksoftirqd run here.
+  void schedule_point();
+  bool kswapd_pending() const { return kswapd_wanted_; }
+
+  // ---- mappings (rmap.cc) -----------------------------------------------
+  static constexpr unsigned max_mm = 32;
+  // Map an anonymous page into address space `mm`.  exclusive: as a
+  // PageAnonExclusive page, which requires it to be unmapped.  Returns 0, or
+  // -EBUSY / -EEXIST / -EINVAL as the kernel-facing code would.
+  int map_anon_page(unsigned mm, page* page, bool exclusive);
+  int unmap_page(unsigned mm, page* page);
+
+  // ---- oracles and invariants (invariants.cc) -----------------------------
+  // Full O(pages) walk of every structure; reports what it finds.
+  void check_full();
+  // Between operations in task context: no lock held, counts balanced.
+  void check_quiescent();
+  // At the end of a run: release the page cache and the OOM victim, drain the
+  // per-CPU lists, then every page must be free (leak check) and the free
+  // lists must be exactly the initial ones (no lost fragments).
+  void teardown_check();
+  // Call between caller operations: bumps the operation index and runs the
+  // configured checks.
+  void begin_operation();
+  void end_operation();
+
+  // ---- introspection ------------------------------------------------------
+  uint32_t page_to_pfn(const page* p) const { return static_cast<uint32_t>(p - pages_.data()); }
+  page* pfn_to_page(uint32_t pfn) { return &pages_[pfn]; }
+  const page* pfn_to_page(uint32_t pfn) const { return &pages_[pfn]; }
+  uint32_t nr_pages() const { return static_cast<uint32_t>(pages_.size()); }
+  uint8_t* page_data(page* p) { return memory_.get() + size_t(page_to_pfn(p)) * config_.page_bytes; }
+  unsigned nr_zones() const { return static_cast<unsigned>(zones_.size()); }
+  zone& zone_at(unsigned index) { return zones_[index]; }
+  const zone& zone_at(unsigned index) const { return zones_[index]; }
+  zone* zone_of_type(zone_type type);
+  const page_owner& owner(uint32_t pfn) const { return owners_[pfn]; }
+  const world_config& config() const { return config_; }
+  const world_stats& stats() const { return stats_; }
+  uint64_t op_index() const { return op_index_; }
+  long min_free_kbytes() const { return min_free_kbytes_; }
+  const std::vector<std::string>& log() const { return log_; }
+  report_sink& sink() { return sink_; }
+  fi::injector* injector() { return injector_; }
+  fi::decision_context decision_context(uint16_t point = 0) const;
+  // Walk a free list / pcp list (tests, properties).
+  std::vector<uint32_t> free_list_pfns(unsigned zone_index, unsigned order, migratetype mt) const;
+  std::vector<uint32_t> pcp_list_pfns(unsigned cpu, unsigned zone_index, unsigned order) const;
+  // A snapshot of every zone's free lists (zone, order, mt, sorted pfns).
+  std::vector<uint32_t> free_list_signature() const;
+  const std::vector<uint32_t>& initial_free_list_signature() const { return initial_signature_; }
+  // Test-only hooks: corrupt state on purpose so a test can see an oracle fire.
+  page* pages_for_test_only() { return pages_.data(); }
+  page_list_store& lists_for_test_only() { return lists_; }
+
+  // Deliver a report with the context dump appended.
+  void report(report_kind kind, std::string title, std::string details = {});
+
+ private:
+  friend struct slowpath_state;
+  // setup (world.cc, watermark.cc)
+  void setup_zones();
+  void setup_per_zone_wmarks();
+  void setup_per_zone_lowmem_reserve();
+  void setup_pcp();
+  void free_initial_memory();
+  void populate_oom_victim();
+  std::string context_dump() const;
+  std::string page_dump(const page* p) const;
+
+  // context.cc
+  void preempt_count_add(uint32_t value);
+  void preempt_count_sub(uint32_t value, const char* what);
+  void do_softirq();
+  void run_pending_softirqs_in_task();
+
+  // spinlock.cc
+  void lock_acquire(spinlock_t& lock, lock_flavour flavour, bool trylock);
+  void lock_release(spinlock_t& lock, lock_flavour flavour);
+
+  // buddy.cc
+  page* rmqueue_smallest(zone& z, unsigned order, migratetype mt);
+  // Returns the number of pages put back on the free lists.
+  uint32_t expand(zone& z, page* p, unsigned low, unsigned high, migratetype mt);
+  void free_one_page_locked(zone& z, page* p, unsigned order);
+  void free_one_page(zone& z, page* p, unsigned order);
+  void add_to_free_list(zone& z, page* p, unsigned order, migratetype mt, bool tail);
+  void del_from_free_list(zone& z, page* p, unsigned order, migratetype mt);
+  migratetype pageblock_mt(const zone& z, uint32_t pfn) const;
+  // Returns the number of pageblocks whose migratetype changed.
+  unsigned move_freepages_block(zone& z, uint32_t pfn, migratetype to);
+  void reserve_highatomic_pageblock(zone& z, page* p);
+  bool unreserve_highatomic_pageblock(zone_type highest_zoneidx, bool force);
+  page* rmqueue_buddy(zone& z, unsigned order, unsigned alloc_flags);
+  irq_flags_t zone_lock(zone& z);
+  void zone_unlock(zone& z, irq_flags_t flags);
+  bool buddy_merge_likely(const zone& z, uint32_t pfn, unsigned order) const;
+
+  // pcp.cc
+  page* rmqueue_pcplist(zone& z, unsigned order, unsigned alloc_flags);
+  page* pcp_take(zone& z, per_cpu_pages& pcp, unsigned order, unsigned alloc_flags);
+  int rmqueue_bulk(zone& z, unsigned order, int count, per_cpu_pages& pcp, unsigned alloc_flags);
+  void free_unref_page(zone& z, page* p, unsigned order);
+  void pcp_commit_free(zone& z, per_cpu_pages& pcp, page* p, unsigned order);
+  void free_pcppages_bulk(zone& z, int count, per_cpu_pages& pcp);
+  void drain_pages_zone(unsigned cpu, zone& z);
+  bool pcp_enter(per_cpu_pages& pcp, const char* where);
+  void pcp_exit(per_cpu_pages& pcp);
+
+  // page_alloc.cc
+  page* rmqueue(zone& z, unsigned order, gfp_t gfp, unsigned alloc_flags);
+  page* get_page_from_freelist(gfp_t gfp, unsigned order, unsigned alloc_flags, zone_type highest);
+  page* alloc_pages_slowpath(gfp_t gfp, unsigned order, zone_type highest);
+  page* alloc_pages_direct_reclaim(gfp_t gfp, unsigned order, unsigned alloc_flags, zone_type highest,
+                                   unsigned long* progress);
+  page* alloc_pages_may_oom(gfp_t gfp, unsigned order, zone_type highest, bool* progress);
+  bool should_reclaim_retry(gfp_t gfp, unsigned order, zone_type highest, unsigned alloc_flags,
+                            bool did_some_progress, unsigned* no_progress_loops);
+  void prep_new_page(page* p, unsigned order, gfp_t gfp);
+  bool free_pages_prepare(page* p, unsigned order);
+  void free_the_page(page* p, unsigned order);
+  void check_watermark_entitlement(const zone& z, unsigned order, gfp_t gfp, zone_type highest);
+  void warn(const std::string& what);
+  void note(std::string line);
+
+  // reclaim.cc
+  void wakeup_kswapd(unsigned order, zone_type highest);
+  unsigned long try_to_free_pages(gfp_t gfp, unsigned order);
+  unsigned long shrink_page_cache(unsigned long target, gfp_t gfp);
+  void kswapd_run();
+  bool out_of_memory(gfp_t gfp, unsigned order);
+  unsigned long zone_reclaimable_pages(const zone& z) const;
+
+  // invariants.cc
+  void check_page_allocatable(page* p, unsigned order);
+  void check_counters(const zone& z);
+  void check_full_zone(unsigned zone_index, std::vector<uint8_t>& cover);
+  void check_full_pcp(std::vector<uint8_t>& cover);
+
+  world_config config_;
+  report_sink& sink_;
+  fi::injector* injector_;
+  interrupt_handler* handler_ = nullptr;
+  std::vector<page> pages_;
+  std::vector<page_owner> owners_;
+  std::unique_ptr<uint8_t[]> memory_;
+  page_list_store lists_;
+  std::vector<zone> zones_;
+  std::vector<cpu_state> cpus_;
+  unsigned current_cpu_ = 0;
+  task_struct task_;
+  task_struct kswapd_task_;
+  lockdep lockdep_;
+  lock_class_id zone_lock_class_ = no_lock_class;
+  lock_class_id pcp_lock_class_ = no_lock_class;
+  long min_free_kbytes_ = 0;
+  uint32_t page_cache_lru_ = 0;  // list head id
+  unsigned long page_cache_pages_ = 0;
+  uint32_t oom_victim_list_ = 0; // list head id (victim's pages, mapped into mm 31)
+  unsigned long oom_victim_pages_ = 0;
+  bool kswapd_wanted_ = false;
+  unsigned kswapd_order_ = 0;
+  bool in_kswapd_ = false;
+  uint64_t op_index_ = 0;
+  world_stats stats_;
+  std::vector<std::string> log_;
+  std::vector<uint32_t> initial_signature_;
+};
+
+}  // namespace labyrinth
