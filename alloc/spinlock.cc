@@ -29,6 +29,11 @@ spinlock_t world::make_lock(const char* class_name, uint16_t instance) {
 
 void world::lock_acquire(spinlock_t& lock, lock_flavour flavour, bool trylock) {
   cpu_state& cpu = this_cpu();
+  if (lock.lock_class == no_lock_class) {  // never spin_lock_init()ed
+    lock.lock_class = lockdep_.register_class("(uninitialized lock)");
+    report(report_kind::warning, "BUG: spinlock bad magic on CPU#" + std::to_string(cpu.id),
+           "the lock was used without spin_lock_init() (world::make_lock)\n");
+  }
   std::vector<lockdep::held_class> held;
   held.reserve(cpu.held_count);
   for (unsigned i = 0; i < cpu.held_count; ++i) held.push_back({cpu.held[i].lock->lock_class, cpu.held[i].irq_context});
