@@ -52,6 +52,7 @@ struct cpu_state {
   uint32_t rcu_read_depth = 0;
   bool softirq_pending = false;
   uint8_t interrupt_depth = 0;  // hardirq/softirq/NMI frames currently on this CPU
+  bool nmi_saved_irqs_disabled = false;  // NMIs do not nest, so one slot suffices
   std::array<held_lock, MAX_LOCK_DEPTH> held{};
   unsigned held_count = 0;
   task_struct* current = nullptr;

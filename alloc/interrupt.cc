@@ -54,8 +54,11 @@ void world::irq_exit() {
   cpu.irqs_disabled = false;
 }
 
+// An NMI handler runs with maskable interrupts off, whatever it interrupted.
 void world::nmi_enter() {
   cpu_state& cpu = this_cpu();
+  cpu.nmi_saved_irqs_disabled = cpu.irqs_disabled;
+  cpu.irqs_disabled = true;
   ++cpu.interrupt_depth;
   preempt_count_add(NMI_OFFSET + HARDIRQ_OFFSET);
 }
@@ -64,6 +67,7 @@ void world::nmi_exit() {
   cpu_state& cpu = this_cpu();
   preempt_count_sub(NMI_OFFSET + HARDIRQ_OFFSET, "nmi_exit");
   --cpu.interrupt_depth;
+  cpu.irqs_disabled = cpu.nmi_saved_irqs_disabled;
 }
 
 void world::raise_softirq() { this_cpu().softirq_pending = true; }
