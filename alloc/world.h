@@ -205,6 +205,9 @@ class world {
   // Test-only hooks: corrupt state on purpose so a test can see an oracle fire.
   page* pages_for_test_only() { return pages_.data(); }
   page_list_store& lists_for_test_only() { return lists_; }
+  // Swap the decision source's injector between operations (properties re-arm
+  // faults between commands); nullptr: no faults, no interrupts.
+  void set_injector_for_test_only(fi::injector* injector) { injector_ = injector; }
 
   // Deliver a report with the context dump appended.
   void report(report_kind kind, std::string title, std::string details = {});
