@@ -1,0 +1,25 @@
+// Benchmark 1's baseline: pop+push on a bare intrusive free list, the cost
+// the model's order-0 fast path is compared with (bench/run prints the ratio).
+#include <benchmark/benchmark.h>
+
+#include "bench/bare_free_list.h"
+#include "bench/bench_world.h"
+
+namespace labyrinth::bench {
+namespace {
+
+void bare_free_list_pop_push(benchmark::State& state) {
+  bare_free_list list(default_bench_pages, bench_page_bytes);
+  void** head = list.head_address();
+  benchmark::DoNotOptimize(head);  // the head lives in memory, as an allocator's would
+  for (auto _ : state) {
+    void* block = list.pop();
+    benchmark::DoNotOptimize(block);
+    list.push(block);
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(bare_free_list_pop_push);
+
+}  // namespace
+}  // namespace labyrinth::bench
