@@ -76,15 +76,23 @@ unsigned long world::try_to_free_pages(gfp_t gfp, unsigned order) {
 
 // wakeup_kswapd(): only when no eligible zone is balanced at the high mark.
 void world::wakeup_kswapd(unsigned order, zone_type highest) {
-  for (const zone& z : zones_)
-    if (z.type <= highest && zone_watermark_ok(z, order, z.watermark[WMARK_HIGH], highest, 0, z.free_pages)) return;
+  if (pgdat_balanced(order, highest)) return;
   if (!kswapd_wanted_) ++stats_.kswapd_wakeups;
+  if (!kswapd_wanted_ || highest > kswapd_highest_zoneidx_) kswapd_highest_zoneidx_ = highest;
   kswapd_wanted_ = true;
   if (order > kswapd_order_) kswapd_order_ = order;
 }
 
-// balance_pgdat(), reduced: reclaim in SWAP_CLUSTER_MAX batches until every
-// zone is at its high mark, nothing is left, or MAX_RECLAIM_RETRIES rounds.
+// pgdat_balanced(): balanced as soon as any eligible zone meets its high mark.
+bool world::pgdat_balanced(unsigned order, zone_type highest) const {
+  for (const zone& z : zones_)
+    if (z.type <= highest && zone_watermark_ok(z, order, z.watermark[WMARK_HIGH], highest, 0, z.free_pages)) return true;
+  return false;
+}
+
+// balance_pgdat(), reduced: reclaim in SWAP_CLUSTER_MAX batches until the node
+// is balanced for the waker's order and highest zone (pgdat_balanced), nothing
+// is left, or MAX_RECLAIM_RETRIES rounds.
 void world::kswapd_run() {
   if (!kswapd_wanted_ || in_kswapd_) return;
   kswapd_wanted_ = false;
@@ -93,10 +101,7 @@ void world::kswapd_run() {
   task_struct* interrupted = this_cpu().current;
   this_cpu().current = &kswapd_task_;
   for (unsigned round = 0; round < MAX_RECLAIM_RETRIES; ++round) {
-    bool balanced = true;
-    for (const zone& z : zones_)
-      balanced &= zone_watermark_ok(z, 0, z.watermark[WMARK_HIGH], z.type, 0, z.free_pages);
-    if (balanced) break;
+    if (pgdat_balanced(kswapd_order_, kswapd_highest_zoneidx_)) break;
     unsigned long target = SWAP_CLUSTER_MAX;
     if (injector_ && injector_->should_fail(fi::fault_site::kswapd, target, decision_context())) {
       if (injector_->failure_outcome(fi::fault_site::kswapd, decision_context()) == 0) break;
@@ -106,6 +111,7 @@ void world::kswapd_run() {
     if (shrink_page_cache(target, GFP_KERNEL) == 0) break;
   }
   kswapd_order_ = 0;
+  kswapd_highest_zoneidx_ = ZONE_DMA32;
   this_cpu().current = interrupted;
   in_kswapd_ = false;
 }

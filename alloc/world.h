@@ -281,6 +281,7 @@ class world {
 
   // reclaim.cc
   void wakeup_kswapd(unsigned order, zone_type highest);
+  bool pgdat_balanced(unsigned order, zone_type highest) const;
   unsigned long try_to_free_pages(gfp_t gfp, unsigned order);
   unsigned long shrink_page_cache(unsigned long target, gfp_t gfp);
   void kswapd_run();
@@ -316,6 +317,7 @@ class world {
   unsigned long oom_victim_pages_ = 0;
   bool kswapd_wanted_ = false;
   unsigned kswapd_order_ = 0;
+  zone_type kswapd_highest_zoneidx_ = ZONE_DMA32;
   bool in_kswapd_ = false;
   uint64_t op_index_ = 0;
   world_stats stats_;
