@@ -138,8 +138,8 @@ lockdep_finding lockdep::add_dependency(lock_class_id prev, lock_class_id next) 
   return {};
 }
 
-lockdep_finding lockdep::acquire(lock_class_id id, const lock_acquire_state& state,
-                                 const std::vector<held_class>& held, uint8_t irq_context) {
+lockdep_finding lockdep::acquire(lock_class_id id, const lock_acquire_state& state, const held_class* held,
+                                 unsigned held_count, uint8_t irq_context) {
   if (!enabled_) return {};
   // mark_irqflags()
   if (!state.trylock) {
@@ -155,17 +155,17 @@ lockdep_finding lockdep::acquire(lock_class_id id, const lock_acquire_state& sta
   }
   if (state.trylock) return {};
   // check_deadlock(): any held lock of the same class
-  for (const held_class& h : held) {
-    if (h.id != id) continue;
+  for (unsigned i = 0; i < held_count; ++i) {
+    if (held[i].id != id) continue;
     std::string lock = std::string("lock(") + classes_[id].name + ");";
     return finish({lockdep_finding::recursive, "WARNING: possible recursive locking detected",
                    " Possible unsafe locking scenario:\n\n       CPU0\n       ----\n  " + lock + "\n  " +
                        lock + "\n\n *** DEADLOCK ***"});
   }
   // check_prevs_add(): dependencies from locks held in the same irq context
-  for (const held_class& h : held) {
-    if (h.irq_context != irq_context) continue;
-    if (auto f = add_dependency(h.id, id); f.kind) return finish(f);
+  for (unsigned i = 0; i < held_count; ++i) {
+    if (held[i].irq_context != irq_context) continue;
+    if (auto f = add_dependency(held[i].id, id); f.kind) return finish(f);
   }
   return {};
 }

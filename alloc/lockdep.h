@@ -58,8 +58,8 @@ class lockdep {
   // recursion check covers every held lock, while dependencies are only
   // recorded between locks taken in the same irq context, and trylocks add
   // neither.
-  lockdep_finding acquire(lock_class_id id, const lock_acquire_state& state,
-                          const std::vector<held_class>& held, uint8_t irq_context);
+  lockdep_finding acquire(lock_class_id id, const lock_acquire_state& state, const held_class* held,
+                          unsigned held_count, uint8_t irq_context);
   bool enabled() const { return enabled_; }
 
  private:

@@ -34,16 +34,15 @@ void world::lock_acquire(spinlock_t& lock, lock_flavour flavour, bool trylock) {
     report(report_kind::warning, "BUG: spinlock bad magic on CPU#" + std::to_string(cpu.id),
            "the lock was used without spin_lock_init() (world::make_lock)\n");
   }
-  std::vector<lockdep::held_class> held;
-  held.reserve(cpu.held_count);
-  for (unsigned i = 0; i < cpu.held_count; ++i) held.push_back({cpu.held[i].lock->lock_class, cpu.held[i].irq_context});
+  lockdep::held_class held[MAX_LOCK_DEPTH];
+  for (unsigned i = 0; i < cpu.held_count; ++i) held[i] = {cpu.held[i].lock->lock_class, cpu.held[i].irq_context};
   lock_acquire_state state;
   state.hardirq_context = in_hardirq(cpu.preempt_count);
   state.softirq_context = in_serving_softirq(cpu.preempt_count);
   state.hardirqs_enabled = !cpu.irqs_disabled;
   state.softirqs_enabled = softirq_count(cpu.preempt_count) == 0;
   state.trylock = trylock;
-  lockdep_finding finding = lockdep_.acquire(lock.lock_class, state, held, cpu.interrupt_depth);
+  lockdep_finding finding = lockdep_.acquire(lock.lock_class, state, held, cpu.held_count, cpu.interrupt_depth);
   if (finding.kind == lockdep_finding::inconsistent)
     report(report_kind::lockdep_inconsistent, finding.title, finding.details);
   else if (finding.kind == lockdep_finding::irq_inversion)
