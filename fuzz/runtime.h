@@ -1,0 +1,96 @@
+// The runtime: runs one program on a fresh world and returns what happened.
+// libFuzzer harnesses, the replay tool, tests and properties all use it.
+//
+// A run: build the world (nothing carries over between runs), install an
+// interrupt handler that runs the handler programs, then for each task
+// operation: begin_operation, the operation, an interrupt point
+// (between_ops, or lock_section inside a section), end_operation (the
+// incremental invariants), check_quiescent when no section is open.  At the
+// end: remove the interrupt handler, release every page the client holds
+// (remove-then-free, data verified), and teardown_check (leak check and the
+// full walk).  A fatal report (run_halted) ends the run early.
+//
+// Which handler program runs: hardirq and softirq deliveries alternate
+// between their two programs (the n-th delivery of a kind runs program
+// n % 2); NMIs run the one NMI program.  Handlers may interrupt handlers, up
+// to world_config::max_interrupt_depth frames; at most max_handler_ops handler
+// operations run per run (the rest are skipped, deterministically).
+//
+// The runtime's own oracles (reported as "pagealloc: memory corruption"):
+// a page the client wrote is checked before it is freed, and a __GFP_ZERO
+// page is checked right after allocation.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "alloc/report.h"
+#include "alloc/world.h"
+#include "faultinject/injector.h"
+#include "fuzz/program.h"
+
+namespace labyrinth::fuzz {
+
+struct run_options {
+  world_config world;
+  fi::fault_config faults;        // default: nothing fails, no interrupt arrives
+  bool use_injector = true;       // false: no injector (no interrupt points, no faults, no decisions)
+  bool header_chooses_pcp = true; // the program's header bit picks the pcp discipline
+  sink_mode mode = sink_mode::collect;
+  unsigned full_check_every = 0;  // also run check_full() every N task ops; 0 = only at teardown
+  unsigned max_handler_ops = 2048;
+  unsigned max_steps_recorded = 8192;
+  layout program_layout;          // for printing the program in abort mode
+  std::string harness_name;       // for messages
+  // Test-only: called after each task operation (a test corrupts state
+  // through it to see an oracle fire).
+  std::function<void(labyrinth::world&, size_t task_op)> after_task_op_for_test_only;
+};
+
+enum class step_type : uint8_t { op, interrupt, release };
+
+// One step of the execution, with its context at the start.
+struct step_record {
+  step_type type = step_type::op;
+  list_id list = list_id::task;
+  uint16_t index = 0;            // operation index in its list
+  uint8_t depth = 0;             // interrupt frames on the CPU
+  uint32_t preempt_count = 0;
+  bool irqs_disabled = false;
+  uint64_t world_op = 0;         // the world's operation index
+  interrupt_kind kind = interrupt_kind::hardirq;  // interrupt steps
+  irq_point point = irq_point::between_ops;       // interrupt steps
+  int64_t result = 0;            // alloc: pfn or -1; map: its return; driver ops: pages moved
+};
+
+struct run_result {
+  std::vector<report> reports;
+  std::vector<fi::decision_record> trace;
+  std::vector<fi::fault_event> faults;
+  std::vector<step_record> steps;
+  bool steps_truncated = false;
+  world_stats stats;
+  std::vector<std::string> log;  // the world's notes (OOM kills, allocation failures)
+  bool halted = false;           // a fatal report ended the run early
+  report_kind halt_kind = report_kind::warning;
+  long first_bug_step = -1;      // the step during which the first bug report arrived
+  uint64_t handler_ops_run = 0;
+  uint64_t handler_ops_skipped = 0;
+  uint64_t packets_received = 0, packets_dropped = 0;
+  size_t bug_count() const;      // reports that are not workload verdicts
+  bool clean() const { return bug_count() == 0; }
+};
+
+run_result run(const program& p, const run_options& options);
+
+// "#12 task pc=0x0 op 5: alloc slot=3 GFP_KERNEL order=2 -> pfn:00400", one
+// line per step up to and including step `last` (all if last < 0), nested
+// handler steps indented.
+std::string format_steps(const program& p, const run_result& r, long last = -1);
+// Everything a reader needs: the reports, the program, the execution up to
+// the failing step, the faults injected and the decision trace.
+std::string format_reproduction(const program& p, const run_result& r, const layout& l);
+
+}  // namespace labyrinth::fuzz
