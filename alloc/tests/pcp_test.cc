@@ -238,7 +238,7 @@ TEST(pcp, drain_local_pages_empties_every_list) {
     pages.emplace_back(w.alloc_pages(GFP_KERNEL, order), order);
     pages.emplace_back(w.alloc_pages(GFP_KERNEL | __GFP_DMA32, order), order);
   }
-  for (auto [p, order] : pages) operation(w, [&] { w.__free_pages(p, order); });
+  for (const auto& entry : pages) operation(w, [&] { w.__free_pages(entry.first, entry.second); });
   EXPECT_GT(w.this_cpu().pcp[0].count, 0);
   EXPECT_GT(w.this_cpu().pcp[normal].count, 0);
   operation(w, [&] { w.drain_local_pages(); });
