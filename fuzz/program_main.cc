@@ -2,6 +2,7 @@
 //
 //   labyrinth-program encode --harness irq scenario.txt -o scenario.bin
 //   labyrinth-program decode --harness irq crash-1234          (prints the program)
+//   labyrinth-program dict --harness irq > fuzz/fuzz_irq.dict
 //   labyrinth-program harnesses
 //
 // encode reports parse errors with their line ("scenario.txt:7: ...") and
@@ -14,6 +15,7 @@
 #include <string>
 
 #include "fuzz/decoder.h"
+#include "fuzz/dictionary.h"
 #include "fuzz/encoder.h"
 #include "fuzz/harness.h"
 #include "fuzz/parser.h"
@@ -105,10 +107,18 @@ int main(int argc, char** argv) {
   CLI::App* decode_app = app.add_subcommand("decode", "print the program an input decodes to");
   decode_app->add_option("--harness", harness_name, "ops, irq, faults or client")->required();
   decode_app->add_option("input", input, "the input bytes")->required();
+  CLI::App* dict_app = app.add_subcommand("dict", "print the harness's libFuzzer dictionary");
+  dict_app->add_option("--harness", harness_name, "ops, irq, faults or client")->required();
   CLI::App* list_app = app.add_subcommand("harnesses", "list the harnesses");
   CLI11_PARSE(app, argc, argv);
   if (encode_app->parsed()) return encode_command(harness_name, input, output);
   if (decode_app->parsed()) return decode_command(harness_name, input);
+  if (dict_app->parsed()) {
+    const harness* h = harness_or_complain(harness_name);
+    if (!h) return 2;
+    std::fputs(dictionary(*h).c_str(), stdout);
+    return 0;
+  }
   if (list_app->parsed())
     for (const harness& h : harnesses()) std::printf("%-8s %s\n", h.name, h.description);
   return 0;

@@ -1,7 +1,8 @@
 // Goal: the seed corpus stays true to its readable sources.  Method: for
 // every corpus/<harness>/<name>.txt, parse it with the harness's layout,
 // encode it, and compare with <name>.bin byte for byte; every .bin has its
-// .txt; every seed replays without a bug report.  (Regression inputs are
+// .txt; every seed replays without a bug report; the dictionaries are
+// what the generator writes today.  (Regression inputs are
 // replayed by the corpus_regressions_<harness> tests.)
 #include <gtest/gtest.h>
 
@@ -10,6 +11,7 @@
 #include <iterator>
 
 #include "fuzz/decoder.h"
+#include "fuzz/dictionary.h"
 #include "fuzz/encoder.h"
 #include "fuzz/harness.h"
 #include "fuzz/parser.h"
@@ -60,6 +62,13 @@ TEST_P(corpus, seeds_match_their_text_and_replay_clean) {
     EXPECT_TRUE(r.clean()) << bin << " reports on the correct model:\n" << format_reproduction(decoded, r, h.program_layout);
   }
   EXPECT_GT(seeds, 0u) << "no seeds in " << dir;
+}
+
+TEST_P(corpus, dictionary_is_current) {
+  const harness& h = *find_harness(GetParam());
+  fs::path dict = fs::path(LABYRINTH_FUZZ_DIR) / (std::string("fuzz_") + h.name + ".dict");
+  EXPECT_EQ(read_all(dict), dictionary(h)) << dict << " is stale: regenerate it with\n  labyrinth-program dict --harness "
+                                           << h.name << " > " << dict;
 }
 
 INSTANTIATE_TEST_SUITE_P(harnesses, corpus, ::testing::Values("ops", "irq", "faults", "client"),
