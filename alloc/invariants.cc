@@ -86,7 +86,7 @@ struct coverage_error {
 };
 }  // namespace
 
-void world::check_full_zone(unsigned zi, std::vector<uint8_t>& cover) {
+bool world::check_full_zone(unsigned zi, std::vector<uint8_t>& cover) {
   zone& z = zones_[zi];
   long listed = 0;
   char title[240];
@@ -101,7 +101,7 @@ void world::check_full_zone(unsigned zi, std::vector<uint8_t>& cover) {
         if (problem) {
           std::snprintf(title, sizeof title, "BUG: free list corrupt: zone %s order %u list %u: %s", z.name(), order, mt, problem);
           report(report_kind::free_list_corrupt, title);
-          return;
+          return false;
         }
         const page& p = pages_[n];
         if (!(p.flags & PG_buddy)) problem = "page on a free list without PG_buddy";
@@ -114,7 +114,7 @@ void world::check_full_zone(unsigned zi, std::vector<uint8_t>& cover) {
         if (problem) {
           std::snprintf(title, sizeof title, "BUG: free list corrupt: pfn:%05x zone %s order %u: %s", n, z.name(), order, problem);
           report(report_kind::free_list_corrupt, title, page_dump(&p));
-          return;
+          return false;
         }
         for (uint32_t i = 0; i < (1u << order); ++i) ++cover[n + i];
         if (order < pageblock_order) {
@@ -122,7 +122,7 @@ void world::check_full_zone(unsigned zi, std::vector<uint8_t>& cover) {
           if (buddy >= z.zone_start_pfn && buddy < z.end_pfn() && (pages_[buddy].flags & PG_buddy) && pages_[buddy].order == order) {
             std::snprintf(title, sizeof title, "BUG: free list corrupt: free buddies pfn:%05x and pfn:%05x of order %u not merged", n, buddy, order);
             report(report_kind::free_list_corrupt, title);
-            return;
+            return false;
           }
         }
         ++blocks;
@@ -139,9 +139,10 @@ void world::check_full_zone(unsigned zi, std::vector<uint8_t>& cover) {
     std::snprintf(title, sizeof title, "BUG: page counter corrupt: zone %s NR_FREE_PAGES %ld, free lists hold %ld", z.name(), z.free_pages, listed);
     report(report_kind::counter_corrupt, title);
   }
+  return true;
 }
 
-void world::check_full_pcp(std::vector<uint8_t>& cover) {
+bool world::check_full_pcp(std::vector<uint8_t>& cover) {
   char title[200];
   for (const cpu_state& cpu : cpus_) {
     for (size_t zi = 0; zi < zones_.size(); ++zi) {
@@ -161,7 +162,7 @@ void world::check_full_pcp(std::vector<uint8_t>& cover) {
             std::snprintf(title, sizeof title, "BUG: per-cpu page list corrupt: CPU%u zone %s order %u: %s", cpu.id,
                           zones_[zi].name(), order, problem);
             report(report_kind::pcp_corrupt, title, lists_.valid(n) && !lists_.is_head(n) ? page_dump(&pages_[n]) : "");
-            return;
+            return false;
           }
           for (uint32_t i = 0; i < (1u << order); ++i) ++cover[n + i];
           pages_listed += 1 << order;
@@ -174,12 +175,14 @@ void world::check_full_pcp(std::vector<uint8_t>& cover) {
       }
     }
   }
+  return true;
 }
 
 void world::check_full() {
   std::vector<uint8_t> cover(nr_pages(), 0);
-  for (unsigned zi = 0; zi < zones_.size(); ++zi) check_full_zone(zi, cover);
-  check_full_pcp(cover);
+  bool walked_everything = true;
+  for (unsigned zi = 0; zi < zones_.size(); ++zi) walked_everything &= check_full_zone(zi, cover);
+  walked_everything &= check_full_pcp(cover);
   unsigned long cache_pages = 0;
   char title[200];
   for (uint32_t pfn = 0; pfn < nr_pages(); ++pfn) {
@@ -210,7 +213,9 @@ void world::check_full() {
     std::snprintf(title, sizeof title, "BUG: free list corrupt: %u pages are in two places at once (first pfn:%05x)", doubled, first_bad);
     report(report_kind::free_list_corrupt, title, page_dump(&pages_[first_bad]));
   }
-  if (lost) {
+  // A walk that stopped at a corruption (reported above) did not count the
+  // pages after it: they are not lost.
+  if (lost && walked_everything) {
     std::snprintf(title, sizeof title, "BUG: leak: %u pages lost: neither free, on a per-CPU list, nor allocated (first pfn:%05x)",
                   lost, first_bad);
     report(report_kind::leak, title, page_dump(&pages_[first_bad]));

@@ -291,8 +291,10 @@ class world {
   // invariants.cc
   void check_page_allocatable(page* p, unsigned order);
   void check_counters(const zone& z);
-  void check_full_zone(unsigned zone_index, std::vector<uint8_t>& cover);
-  void check_full_pcp(std::vector<uint8_t>& cover);
+  // Both return false when the walk stopped at a corruption (pages after it
+  // are not counted as covered).
+  bool check_full_zone(unsigned zone_index, std::vector<uint8_t>& cover);
+  bool check_full_pcp(std::vector<uint8_t>& cover);
 
   world_config config_;
   report_sink& sink_;
