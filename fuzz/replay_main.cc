@@ -23,6 +23,7 @@
 #include "fuzz/harness.h"
 #include "fuzz/parser.h"
 #include "fuzz/printer.h"
+#include "fuzz/reproduction.h"
 
 extern "C" const char* labyrinth_harness_name();
 

@@ -85,12 +85,4 @@ struct run_result {
 
 run_result run(const program& p, const run_options& options);
 
-// "#12 task pc=0x0 op 5: alloc slot=3 GFP_KERNEL order=2 -> pfn:00400", one
-// line per step up to and including step `last` (all if last < 0), nested
-// handler steps indented.
-std::string format_steps(const program& p, const run_result& r, long last = -1);
-// Everything a reader needs: the reports, the program, the execution up to
-// the failing step, the faults injected and the decision trace.
-std::string format_reproduction(const program& p, const run_result& r, const layout& l);
-
 }  // namespace labyrinth::fuzz

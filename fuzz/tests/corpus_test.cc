@@ -15,6 +15,7 @@
 #include "fuzz/encoder.h"
 #include "fuzz/harness.h"
 #include "fuzz/parser.h"
+#include "fuzz/reproduction.h"
 #include "fuzz/runtime.h"
 
 namespace labyrinth::fuzz {

@@ -8,6 +8,7 @@
 #include "fuzz/harness.h"
 #include "fuzz/parser.h"
 #include "fuzz/printer.h"
+#include "fuzz/reproduction.h"
 #include "fuzz/tests/test_inputs.h"
 
 namespace labyrinth::fuzz {
