@@ -83,6 +83,7 @@ op read_op(op_code code, byte_reader& in, const section_state& state) {
       case arg_kind::to: o.args[i] = static_cast<uint32_t>(handoff_target(state.base(), b)); break;
       case arg_kind::byte: o.args[i] = b; break;
       case arg_kind::count: o.args[i] = b % max_count + 1; break;
+      case arg_kind::probe: o.args[i] = b % probe_count; break;
     }
   }
   if (gfp_index >= 0) {

@@ -41,7 +41,7 @@ void machine::end_step(size_t step) {
 // A report that arrived since the last look belongs to the innermost step
 // still running.
 void machine::note_reports() {
-  size_t bugs = w_.sink().bug_count();
+  size_t bugs = w_.sink().bug_count() - expected_bugs_;
   if (bugs == bugs_seen_) return;
   bugs_seen_ = bugs;
   if (result_.first_bug_step < 0) result_.first_bug_step = active_step();
@@ -276,6 +276,7 @@ int64_t machine::execute(frame& f, const op& o) {
     case op_code::recvmsg: return recvmsg(o.args[0]);
     case op_code::tx_send: return tx_send(o.args[0]);
     case op_code::tx_complete: return tx_complete(o.args[0]);
+    case op_code::probe: return probe(static_cast<probe_kind>(o.args[0]));
     default: return 0;
   }
 }

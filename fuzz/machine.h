@@ -110,6 +110,11 @@ class machine final : public interrupt_handler {
   int64_t recvmsg(unsigned count);
   int64_t tx_send(unsigned order);
   int64_t tx_complete(unsigned count);
+
+  // misuse probes (probes.cc)
+  int64_t probe(probe_kind kind);
+  page_handle probe_page(gfp_t gfp, unsigned order);
+  void expect_reports(size_t first, report_kind expected, probe_kind kind);
   bool ring_post(const page_handle& h);
   page_handle ring_take();
 
@@ -133,6 +138,7 @@ class machine final : public interrupt_handler {
   uint64_t deliveries_[3] = {};
   std::vector<size_t> active_;
   size_t bugs_seen_ = 0;
+  size_t expected_bugs_ = 0;  // reports a misuse probe asked for
 };
 
 }  // namespace labyrinth::fuzz::detail

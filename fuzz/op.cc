@@ -77,6 +77,25 @@ unsigned op_arg_count(op_code code) {
 const char* arg_key(arg_kind kind) { return args[static_cast<unsigned>(kind)].key; }
 unsigned arg_bytes(arg_kind kind) { return args[static_cast<unsigned>(kind)].bytes; }
 
+namespace {
+struct probe_info {
+  const char* name;
+  const char* expected;
+};
+constexpr probe_info probes[] = {
+#define LABYRINTH_X(name, expected) {#name, expected},
+    LABYRINTH_FUZZ_PROBES(LABYRINTH_X)
+#undef LABYRINTH_X
+};
+}  // namespace
+
+const char* probe_name(probe_kind kind) {
+  return static_cast<unsigned>(kind) < probe_count ? probes[static_cast<unsigned>(kind)].name : "?";
+}
+const char* probe_expected(probe_kind kind) {
+  return static_cast<unsigned>(kind) < probe_count ? probes[static_cast<unsigned>(kind)].expected : "?";
+}
+
 const char* lock_name(unsigned lock) { return lock < lock_count ? lock_names[lock] : "?"; }
 
 }  // namespace labyrinth::fuzz

@@ -44,6 +44,7 @@ inline constexpr uint8_t context_bit(context_base base) { return uint8_t(1u << s
 //   to         : the context a page is handed to: task | softirq | hardirq
 //   byte       : a byte value written into a page
 //   count      : 1..8 (packets, buffers)
+//   probe      : which misuse a probe makes (misuse probes below)
 #define LABYRINTH_FUZZ_ARGS(X) \
   X(slot, "slot", 1)           \
   X(gfp, "gfp", 2)             \
@@ -55,7 +56,8 @@ inline constexpr uint8_t context_bit(context_base base) { return uint8_t(1u << s
   X(index, "index", 1)         \
   X(to, "to", 1)               \
   X(byte, "byte", 1)           \
-  X(count, "count", 1)
+  X(count, "count", 1)         \
+  X(probe, "misuse", 1)
 
 enum class arg_kind : uint8_t {
   none,
@@ -110,7 +112,8 @@ enum class arg_kind : uint8_t {
   X(napi_poll, ctx_S, 0, 7, count, none, none, "driver: receive packets, refill with GFP_ATOMIC, drop on failure") \
   X(recvmsg, ctx_T, 0, 4, count, none, none, "driver: the process reads packets and frees their pages")   \
   X(tx_send, ctx_T, 0, 3, order, none, none, "driver: queue a GFP_KERNEL page for transmit")              \
-  X(tx_complete, ctx_SH, 0, 3, count, none, none, "driver: transmit completion frees sent pages")
+  X(tx_complete, ctx_SH, 0, 3, count, none, none, "driver: transmit completion frees sent pages")     \
+  X(probe, ctx_T, 1, 0, probe, none, none, "a deliberate misuse whose correct outcome is one specific report")
 
 enum class op_code : uint8_t {
 #define LABYRINTH_X(id, contexts, wg, wc, a0, a1, a2, help) id,
@@ -152,6 +155,26 @@ unsigned arg_bytes(arg_kind kind);
 inline constexpr unsigned lock_count = 3;
 inline constexpr unsigned lock_rx = 1, lock_tx = 2;
 const char* lock_name(unsigned lock);
+
+// Misuse probes: the one place a program misuses the API, on purpose, on a
+// fresh page of its own, and checks that the model answers as the kernel
+// would.  X(name, what the model must answer)
+#define LABYRINTH_FUZZ_PROBES(X)                                                          \
+  X(free_mapped, "BUG: Bad page state (a mapped page is not freed)")                      \
+  X(double_free, "BUG: double free of page")                                              \
+  X(exclusive_twice, "-EBUSY for an exclusive mapping of a mapped page, and no report")   \
+  X(sleep_in_atomic, "BUG: sleeping function called from invalid context")              \
+  X(order_mismatch, "BUG: Bad page state (freed with another order)")
+
+enum class probe_kind : uint8_t {
+#define LABYRINTH_X(name, expected) name,
+  LABYRINTH_FUZZ_PROBES(LABYRINTH_X)
+#undef LABYRINTH_X
+      count
+};
+inline constexpr unsigned probe_count = static_cast<unsigned>(probe_kind::count);
+const char* probe_name(probe_kind kind);
+const char* probe_expected(probe_kind kind);
 
 // Bounds.
 inline constexpr unsigned task_slots = 16;

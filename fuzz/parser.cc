@@ -59,6 +59,10 @@ std::optional<uint32_t> parse_arg_value(arg_kind kind, std::string_view value) {
     case arg_kind::lock: return parse_name(value, lock_names);
     case arg_kind::cache_kind: return parse_name(value, cache_kind_names);
     case arg_kind::to: return parse_name(value, context_names);
+    case arg_kind::probe:
+      for (unsigned i = 0; i < probe_count; ++i)
+        if (value == probe_name(static_cast<probe_kind>(i))) return i;
+      return std::nullopt;
     default: return parse_number(value);
   }
 }

@@ -18,6 +18,7 @@ std::string format_arg(arg_kind kind, uint32_t value) {
     case arg_kind::lock: return std::string("lock=") + lock_name(value);
     case arg_kind::cache_kind: return std::string("kind=") + (value < 3 ? cache_kind_names[value] : "?");
     case arg_kind::to: return std::string("to=") + context_base_name(static_cast<context_base>(value));
+    case arg_kind::probe: return std::string("misuse=") + probe_name(static_cast<probe_kind>(value));
     case arg_kind::byte:
       std::snprintf(text, sizeof text, "byte=0x%02x", value & 0xffu);
       return text;

@@ -41,6 +41,7 @@ unsigned arg_limit(arg_kind kind, context_base base) {
     case arg_kind::to: return 3;
     case arg_kind::byte: return 256;
     case arg_kind::count: return max_count + 1;
+    case arg_kind::probe: return probe_count;
   }
   return 0;
 }
@@ -214,6 +215,9 @@ std::string section_state::problem(const op& o) const {
     case op_code::recvmsg:
     case op_code::tx_send:
       if (atomic()) return std::string(op_name(o.code)) + " may sleep: not in atomic context";
+      return "";
+    case op_code::probe:
+      if (depth_ != 0) return "a misuse probe runs outside any section";
       return "";
     case op_code::napi_poll:
     case op_code::tx_complete:

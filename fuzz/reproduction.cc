@@ -71,9 +71,13 @@ std::string format_steps(const program& p, const run_result& r, long last) {
 
 std::string format_reproduction(const program& p, const run_result& r, const layout& l) {
   std::string out;
-  size_t bugs = r.bug_count();
-  out += "== reports: " + std::to_string(bugs) + " bug(s), " + std::to_string(r.reports.size() - bugs) + " verdict(s)\n";
-  for (const report& rep : r.reports) out += rep.text() + "\n";
+  size_t bugs = r.bug_count(), expected = r.expected_reports.size();
+  out += "== reports: " + std::to_string(bugs) + " bug(s), " + std::to_string(r.reports.size() - bugs - expected) +
+         " verdict(s), " + std::to_string(expected) + " expected by misuse probes\n";
+  for (size_t i = 0; i < r.reports.size(); ++i) {
+    bool asked = std::find(r.expected_reports.begin(), r.expected_reports.end(), i) != r.expected_reports.end();
+    out += (asked ? "(expected by a misuse probe) " : "") + r.reports[i].text() + "\n";
+  }
   if (!r.log.empty()) {
     out += "== world log\n";
     for (const std::string& line : r.log) out += line + "\n";

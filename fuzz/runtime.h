@@ -67,6 +67,7 @@ struct step_record {
 
 struct run_result {
   std::vector<report> reports;
+  std::vector<size_t> expected_reports;  // indices of reports a misuse probe asked for
   std::vector<fi::decision_record> trace;
   std::vector<fi::fault_event> faults;
   std::vector<step_record> steps;
@@ -79,7 +80,7 @@ struct run_result {
   uint64_t handler_ops_run = 0;
   uint64_t handler_ops_skipped = 0;
   uint64_t packets_received = 0, packets_dropped = 0;
-  size_t bug_count() const;      // reports that are not workload verdicts
+  size_t bug_count() const;      // reports that are neither workload verdicts nor expected by a probe
   bool clean() const { return bug_count() == 0; }
 };
 

@@ -129,5 +129,21 @@ TEST(opcode_tables, tables_hold_only_context_operations) {
       }
 }
 
+// And the other way: every operation an op set weighs has an opcode in every
+// context it may run in (else the encoder could not write it).
+TEST(opcode_tables, every_weighted_operation_has_an_opcode) {
+  for (op_set set : {op_set::generic, op_set::client})
+    for (unsigned code = 0; code < op_code_count; ++code) {
+      op_code c = static_cast<op_code>(code);
+      if (op_weight(c, set) == 0) continue;
+      for (unsigned base = 0; base < 4; ++base)
+        if (op_contexts(c) & context_bit(static_cast<context_base>(base))) {
+          EXPECT_GE(opcode_value(set, static_cast<context_base>(base), c), 0)
+              << op_name(c) << " in " << context_base_name(static_cast<context_base>(base)) << ", op set "
+              << op_set_name(set);
+        }
+    }
+}
+
 }  // namespace
 }  // namespace labyrinth::fuzz

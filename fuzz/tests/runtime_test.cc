@@ -4,6 +4,8 @@
 // (parsed text) and fixed-seed random inputs for every harness.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "fuzz/decoder.h"
 #include "fuzz/harness.h"
 #include "fuzz/parser.h"
@@ -125,6 +127,32 @@ TEST(runtime, client_driver_receives_and_frees_packets) {
   run_result r = run(p, harness_options(h, sink_mode::collect));
   EXPECT_TRUE(r.clean()) << reports_of(r) << format_steps(p, r);
   EXPECT_EQ(r.packets_received, 4u) << format_steps(p, r);
+}
+
+// Every misuse probe draws exactly its expected answer from the correct
+// model, so the run stays clean; the expected reports are kept and marked.
+TEST(runtime, misuse_probes_are_answered_as_the_kernel_would) {
+  const harness& h = *find_harness("ops");
+  program p = parse_or_fail(
+      "task:\n"
+      "  alloc slot=0 GFP_KERNEL order=0\n"
+      "  probe misuse=free_mapped\n"
+      "  probe misuse=double_free\n"
+      "  probe misuse=exclusive_twice\n"
+      "  probe misuse=sleep_in_atomic\n"
+      "  probe misuse=order_mismatch\n"
+      "  free slot=0\n",
+      h);
+  run_result r = run(p, harness_options(h, sink_mode::collect));
+  EXPECT_TRUE(r.clean()) << format_reproduction(p, r, h.program_layout);
+  EXPECT_GE(r.expected_reports.size(), 4u) << format_reproduction(p, r, h.program_layout);
+  ASSERT_GE(r.steps.size(), 5u);
+  EXPECT_EQ(r.steps[3].result, -EBUSY) << format_steps(p, r);
+  std::vector<report_kind> kinds;
+  for (size_t i : r.expected_reports) kinds.push_back(r.reports[i].kind);
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), report_kind::bad_page_state), 2);
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), report_kind::double_free), 1);
+  EXPECT_GE(std::count(kinds.begin(), kinds.end(), report_kind::sleep_in_atomic), 1);
 }
 
 // The runtime's data oracle: a page the client wrote must not change while
