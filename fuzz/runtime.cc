@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "faultinject/bytes_source.h"
+#include "faultinject/prng_source.h"
 #include "fuzz/machine.h"
 #include "fuzz/reproduction.h"
 
@@ -30,7 +31,10 @@ size_t run_result::bug_count() const {
 run_result run(const program& p, const run_options& options) {
   run_result result;
   report_sink sink(options.mode);
-  fi::bytes_source source(p.decisions);
+  fi::bytes_source bytes(p.decisions);
+  std::optional<fi::prng_source> prng;
+  if (options.decision_seed) prng.emplace(*options.decision_seed);
+  fi::decision_source& source = prng ? static_cast<fi::decision_source&>(*prng) : bytes;
   fi::injector injector(options.faults, source);
   world w(config_for(p, options), sink, options.use_injector ? &injector : nullptr);
   detail::machine m(w, p, options, result);

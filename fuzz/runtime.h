@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,11 @@ struct run_options {
   world_config world;
   fi::fault_config faults;        // default: nothing fails, no interrupt arrives
   bool use_injector = true;       // false: no injector (no interrupt points, no faults, no decisions)
+  // Where decisions come from: the program's decision bytes (default), or a
+  // seeded PRNG (Linux-style random fault injection and randomly timed
+  // interrupts under the same fault settings: the baseline coverage-guided
+  // decisions are compared against).
+  std::optional<uint64_t> decision_seed;
   bool header_chooses_pcp = true; // the program's header bit picks the pcp discipline
   sink_mode mode = sink_mode::collect;
   unsigned full_check_every = 0;  // also run check_full() every N task ops; 0 = only at teardown

@@ -111,6 +111,21 @@ TEST(runtime, random_programs_are_clean_in_every_harness) {
   }
 }
 
+// The PRNG baseline: the same program with decisions from a seeded PRNG
+// instead of its bytes; deterministic per seed, different across seeds.
+TEST(runtime, seeded_prng_decisions_replace_the_bytes) {
+  const harness& h = *find_harness("faults");
+  program p = decode(testing::random_input(5, 600), h.program_layout);
+  p.decisions.clear();
+  run_options options = harness_options(h, sink_mode::collect);
+  options.decision_seed = 42;
+  run_result a = run(p, options);
+  run_result b = run(p, options);
+  EXPECT_TRUE(a.clean()) << format_reproduction(p, a, h.program_layout);
+  EXPECT_GT(a.trace.size(), 0u) << "a PRNG answers every question, the program has no decision bytes";
+  EXPECT_EQ(format_steps(p, a), format_steps(p, b)) << "seed 42 twice";
+}
+
 TEST(runtime, client_driver_receives_and_frees_packets) {
   const harness& h = *find_harness("client");
   program p = parse_or_fail(
