@@ -197,8 +197,10 @@ unsigned world::move_freepages_block(zone& z, uint32_t pfn, migratetype to) {
 
 // reserve_highatomic_pageblock(): after a successful ALLOC_HIGHATOMIC
 // allocation, keep its pageblock for high-order atomic requests, up to about
-// 1% of the zone.
+// 1% of the zone; a zone whose 1% is less than a pageblock reserves nothing
+// (v6.8+: "enforce minimum zone size to do high atomic reserves").
 void world::reserve_highatomic_pageblock(zone& z, page* p) {
+  if (z.managed_pages / 100 < pageblock_nr_pages) return;
   long max_managed = static_cast<long>(((z.managed_pages / 100) + pageblock_nr_pages - 1) & ~(pageblock_nr_pages - 1));
   if (z.nr_reserved_highatomic >= max_managed) return;
   irq_flags_t flags = zone_lock(z);

@@ -66,7 +66,10 @@ int world::rmqueue_bulk(zone& z, unsigned order, int count, per_cpu_pages& pcp, 
 page* world::pcp_take(zone& z, per_cpu_pages& pcp, unsigned order, unsigned alloc_flags) {
   uint32_t head = pcp.lists[order];
   if (lists_.empty(head)) {
-    int batch = order ? std::max(pcp.batch >> order, 2) : pcp.batch;
+    // nr_pcp_alloc() without the 6.7+ alloc_factor scaling: a batch of 1
+    // (small zones) is never scaled up by order.
+    int batch = pcp.batch;
+    if (batch > 1) batch = std::max(batch >> order, 2);
     int allocated = rmqueue_bulk(z, order, batch, pcp, alloc_flags);
     pcp.count += allocated << order;
     if (lists_.empty(head)) return nullptr;
