@@ -75,6 +75,8 @@ run_options harness_options(const harness& h, sink_mode mode) {
   run_options options;
   options.world = fuzz_world();
   options.world.checks = checks_from_env(options.world.checks);
+  options.large_world = options.world;
+  options.large_world->zones = {{ZONE_DMA32, 1024}, {ZONE_NORMAL, 12288}};
   options.mode = mode;
   options.program_layout = h.program_layout;
   options.harness_name = h.name;

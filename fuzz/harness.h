@@ -14,10 +14,13 @@
 //           a transmit queue completed from hardirq; interrupts and
 //           GFP_ATOMIC failures decided by the input
 //
-// The world is small so that a run takes microseconds: DMA32 and Normal of
-// 1024 pages each, 16 bytes of content per page, 16 OOM-victim pages,
-// incremental checks after every operation and the full walk at teardown.
-// The program's header bit picks the per-CPU list discipline (both are fuzzed).
+// The world is small so that a run is quick: DMA32 and Normal of 1024 pages
+// each, 16 bytes of content per page, 16 OOM-victim pages, incremental checks
+// after every operation and the full walk at teardown.  Header bits of the
+// program pick the per-CPU list discipline (both are fuzzed) and, rarely
+// worth its cost, the large world: Normal of 12288 pages, the smallest zone
+// whose per-CPU batch exceeds 1 (zone_batchsize), so bulk refills and their
+// error paths run (a 1024-page zone refills one block at a time).
 // Environment (read by harness_options): LABYRINTH_CHECKS=none|incremental|full
 // overrides the check level (for measuring the oracles' cost).
 #pragma once

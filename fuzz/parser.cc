@@ -102,10 +102,12 @@ std::string parser::config_line(const std::vector<std::string_view>& words) {
     std::string_view key = word.substr(0, eq), value = eq == std::string_view::npos ? "" : word.substr(eq + 1);
     if (key == "pcp" && (value == "trylock" || value == "irqsave")) {
       program_.pcp_irqsave = value == "irqsave";
+    } else if (key == "world" && (value == "small" || value == "large")) {
+      program_.large_world = value == "large";
     } else if (key == "rx_order" && (value == "0" || value == "1")) {
       program_.rx_order = static_cast<uint8_t>(value[0] - '0');
     } else {
-      return line_error("bad config setting '" + std::string(word) + "' (known: pcp=trylock|irqsave, rx_order=0|1)");
+      return line_error("bad config setting '" + std::string(word) + "' (known: pcp=trylock|irqsave, world=small|large, rx_order=0|1)");
     }
   }
   return "";

@@ -68,7 +68,7 @@ std::string format_decisions(const std::vector<uint8_t>& decisions) {
 
 std::string print_program(const program& p, const layout& l) {
   std::string out = std::string("config pcp=") + (p.pcp_irqsave ? "irqsave" : "trylock") +
-                    " rx_order=" + std::to_string(p.rx_order) + "\n";
+                    " world=" + (p.large_world ? "large" : "small") + " rx_order=" + std::to_string(p.rx_order) + "\n";
   unsigned lists = l.handlers ? list_count : 1;
   for (unsigned i = 0; i < lists; ++i) {
     list_id list = static_cast<list_id>(i);

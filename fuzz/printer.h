@@ -1,7 +1,7 @@
 // The printer: a program as readable text, one operation per line in kernel
 // vocabulary, nested sections indented.  parser.h reads the same text back.
 //
-//   config pcp=trylock rx_order=0
+//   config pcp=trylock world=small rx_order=0
 //   task:
 //     alloc slot=3 GFP_KERNEL|__GFP_ZERO order=2
 //     spin_lock_irqsave lock=tx_lock

@@ -44,9 +44,12 @@ struct layout {
 
 struct program {
   // The header byte: bit 0 the per-CPU list discipline (0 trylock, 1 irqsave),
-  // bit 1 the client's RX buffer order (0 or 1); other bits are ignored.
+  // bit 1 the client's RX buffer order (0 or 1), bit 2 the world's size
+  // (harness.h: small, or large enough for per-CPU batches above 1); other
+  // bits are ignored.
   bool pcp_irqsave = false;
   uint8_t rx_order = 0;
+  bool large_world = false;
   std::array<std::vector<op>, list_count> lists;
   // Answers for the decision source, in the order it reads them.
   std::vector<uint8_t> decisions;

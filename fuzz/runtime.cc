@@ -14,6 +14,7 @@ namespace {
 world_config config_for(const program& p, const run_options& options) {
   world_config config = options.world;
   if (options.header_chooses_pcp) config.pcp = p.pcp_irqsave ? pcp_discipline::irqsave : pcp_discipline::trylock;
+  if (p.large_world && options.large_world) config.zones = options.large_world->zones;
   return config;
 }
 

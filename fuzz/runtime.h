@@ -44,6 +44,9 @@ struct run_options {
   // decisions are compared against).
   std::optional<uint64_t> decision_seed;
   bool header_chooses_pcp = true; // the program's header bit picks the pcp discipline
+  // The zones of a program whose header asks for the large world (none: the
+  // header bit is ignored).
+  std::optional<world_config> large_world;
   sink_mode mode = sink_mode::collect;
   unsigned full_check_every = 0;  // also run check_full() every N task ops; 0 = only at teardown
   unsigned max_handler_ops = 2048;
