@@ -333,7 +333,8 @@ void machine::run_task() {
 }
 
 // Everything the client holds goes back, in task context, with no handler
-// installed (an interrupt now would find nothing to do).
+// installed (an interrupt now would find nothing to do); then the world's
+// teardown check (leak check and full walk), in the same step.
 void machine::release_everything() {
   size_t step = begin_step(step_type::release, list_id::task, 0);
   for (page_handle& s : task_slots_) release_slot(s);
@@ -344,6 +345,7 @@ void machine::release_everything() {
   for (page_handle& entry : ring_) release_slot(entry);
   for (unsigned guard = 0; guard < backlog_capacity && !backlog_.empty(); ++guard) release(backlog_.pop());
   for (unsigned guard = 0; guard < tx_capacity && !tx_queue_.empty(); ++guard) release(tx_queue_.pop());
+  w_.teardown_check();
   end_step(step);
 }
 

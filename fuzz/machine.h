@@ -73,7 +73,7 @@ class machine final : public interrupt_handler {
   }
 
   void run_task();
-  void release_everything();
+  void release_everything();  // and teardown_check
   void handle(world& w, interrupt_kind kind, irq_point point) override;
   long active_step() const { return active_.empty() ? -1 : static_cast<long>(active_.back()); }
   void note_reports();

@@ -56,7 +56,6 @@ run_result run(const program& p, const run_options& options) {
     m.run_task();
     w.set_interrupt_handler(nullptr);
     m.release_everything();
-    w.teardown_check();
   } catch (const run_halted& halted) {
     result.halted = true;
     result.halt_kind = halted.kind;
