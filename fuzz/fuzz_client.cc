@@ -1,4 +1,6 @@
-// fuzz_client: a network-driver client: RX ring refilled from softirq with GFP_ATOMIC (drop on failure), topped up from task context with GFP_KERNEL; TX completion frees pages in hardirq.
+// fuzz_client: a network-driver client: RX ring refilled from softirq with
+// GFP_ATOMIC (drop on failure), topped up from task context with GFP_KERNEL; TX
+// completion frees pages in hardirq.
 // The harness itself (layout, world, fault settings) is in fuzz/harness.cc;
 // this file names it.  Built as a libFuzzer target with LABYRINTH_FUZZ=ON,
 // and always as a replay binary (fuzz/replay_main.cc).

@@ -1,4 +1,5 @@
-// fuzz_faults: every fault site (fail_page_alloc, reclaim and kswapd progress, pcp_refill, oom) and the interrupts decided by the input, in handlers too.
+// fuzz_faults: every fault site (fail_page_alloc, reclaim and kswapd progress,
+// pcp_refill, oom) and the interrupts decided by the input, in handlers too.
 // The harness itself (layout, world, fault settings) is in fuzz/harness.cc;
 // this file names it.  Built as a libFuzzer target with LABYRINTH_FUZZ=ON,
 // and always as a replay binary (fuzz/replay_main.cc).

@@ -1,4 +1,6 @@
-// fuzz_irq: interrupts decided by the input at every interrupt point; handlers allocate GFP_ATOMIC/GFP_NOWAIT and free pages of other contexts; both per-CPU list disciplines.
+// fuzz_irq: interrupts decided by the input at every interrupt point; handlers
+// allocate GFP_ATOMIC/GFP_NOWAIT and free pages of other contexts; both per-CPU
+// list disciplines.
 // The harness itself (layout, world, fault settings) is in fuzz/harness.cc;
 // this file names it.  Built as a libFuzzer target with LABYRINTH_FUZZ=ON,
 // and always as a replay binary (fuzz/replay_main.cc).
