@@ -44,6 +44,9 @@ std::vector<uint32_t> slot_ids(const allocator_model& m) {
   return ids;
 }
 
+// (Preconditions and assertions take plain bools: rapidcheck's expression
+// capture evaluates both sides of && and prints pointers by dereferencing.)
+
 // ---- checks of one allocation -------------------------------------------------
 
 // Nothing freed memory during the call (no reclaim, kswapd, OOM kill, free,
@@ -118,9 +121,11 @@ struct allocate : model_command {
   }
   bool eligible_for_fault() const { return !(gfp & __GFP_NOFAIL); }
   void checkPreconditions(const allocator_model& m) const override {
-    RC_PRE(m.slots.size() < max_slots && !m.find_slot(id));
+    const bool room = m.slots.size() < max_slots && !m.find_slot(id);
+    RC_PRE(room);
     RC_PRE(where_allowed(place, class_of(gfp)));
-    if (gfp & __GFP_NOFAIL) RC_PRE(order <= 1 && !m.in_noreclaim_scope());
+    const bool nofail_allowed = order <= 1 && !m.in_noreclaim_scope();  // the kernel WARNs otherwise
+    if (gfp & __GFP_NOFAIL) RC_PRE(nofail_allowed);
   }
   void apply(allocator_model& m) const override {
     m.slots.push_back({id, order});
@@ -184,7 +189,10 @@ struct allocate_batch : model_command {
   }
   void checkPreconditions(const allocator_model& m) const override {
     RC_PRE(m.slots.size() + count <= max_slots);
-    for (uint32_t id = first_id; id < first_id + count; ++id) RC_PRE(!m.find_slot(id));
+    for (uint32_t id = first_id; id < first_id + count; ++id) {
+      const bool unused = m.find_slot(id) == nullptr;
+      RC_PRE(unused);
+    }
   }
   void apply(allocator_model& m) const override {
     for (uint32_t id = first_id; id < first_id + count; ++id) {
@@ -232,7 +240,8 @@ struct free_slot : model_command {
   }
   void checkPreconditions(const allocator_model& m) const override {
     const slot_state* slot = m.find_slot(id);
-    RC_PRE(slot && slot->mapped_mms == 0 && slot->extra_refs == 0);
+    const bool only_our_reference = slot && slot->mapped_mms == 0 && slot->extra_refs == 0;
+    RC_PRE(only_our_reference);
     RC_PRE(where_allowed(place, operation_class::nonblocking));
   }
   void apply(allocator_model& m) const override {
@@ -263,7 +272,8 @@ struct get_reference : model_command {
   }
   void checkPreconditions(const allocator_model& m) const override {
     const slot_state* slot = m.find_slot(id);
-    RC_PRE(slot && slot->extra_refs < max_extra_refs);
+    const bool may_get = slot && slot->extra_refs < max_extra_refs;
+    RC_PRE(may_get);
     RC_PRE(where_allowed(place, operation_class::nmi_safe));
   }
   void apply(allocator_model& m) const override { ++m.find_slot(id)->extra_refs; }
@@ -293,7 +303,8 @@ struct put_reference : model_command {
   }
   void checkPreconditions(const allocator_model& m) const override {
     const slot_state* slot = m.find_slot(id);
-    RC_PRE(slot && slot->extra_refs > 0);
+    const bool has_extra = slot && slot->extra_refs > 0;
+    RC_PRE(has_extra);
     RC_PRE(where_allowed(place, operation_class::nmi_safe));
   }
   void apply(allocator_model& m) const override { --m.find_slot(id)->extra_refs; }
@@ -327,7 +338,10 @@ struct map_slot : model_command {
     mm = *uniform_in(0u, model_mms);
     exclusive = *rc::gen::arbitrary<bool>();
   }
-  void checkPreconditions(const allocator_model& m) const override { RC_PRE(m.find_slot(id) != nullptr); }
+  void checkPreconditions(const allocator_model& m) const override {
+    const bool held = m.find_slot(id) != nullptr;
+    RC_PRE(held);
+  }
   void apply(allocator_model& m) const override {
     slot_state& slot = *m.find_slot(id);
     if (expected_map_result(slot, mm, exclusive) != 0) return;
@@ -365,7 +379,8 @@ struct unmap_slot : model_command {
   }
   void checkPreconditions(const allocator_model& m) const override {
     const slot_state* slot = m.find_slot(id);
-    RC_PRE(slot && (slot->mapped_mms & (1u << mm)));
+    const bool mapped = slot && (slot->mapped_mms & (1u << mm));
+    RC_PRE(mapped);
   }
   void apply(allocator_model& m) const override {
     slot_state& slot = *m.find_slot(id);
@@ -556,11 +571,11 @@ void check_allocator_against_model(pcp_discipline discipline) {
   require(teardown.empty(), teardown);
 }
 
-LABYRINTH_PROP(allocator_model, trylock_discipline_matches_model, 100, 200, ()) {
+LABYRINTH_PROP(allocator_model, trylock_discipline_matches_model, 300, 200, ()) {
   check_allocator_against_model(pcp_discipline::trylock);
 }
 
-LABYRINTH_PROP(allocator_model, irqsave_discipline_matches_model, 100, 200, ()) {
+LABYRINTH_PROP(allocator_model, irqsave_discipline_matches_model, 300, 200, ()) {
   check_allocator_against_model(pcp_discipline::irqsave);
 }
 

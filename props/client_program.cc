@@ -16,7 +16,7 @@ struct violation_info {
 
 constexpr violation_info violations[] = {
     {"none", "no violation"},
-#define LABYRINTH_X(name, description) {#name, description},
+#define LABYRINTH_X(name, kind, description) {#name, description},
     LABYRINTH_VIOLATIONS(LABYRINTH_X)
 #undef LABYRINTH_X
 };
@@ -304,6 +304,14 @@ bool client_runner::plant(violation v) {
       w.__free_pages(p, 1);
       return true;
     }
+    case violation::freed_while_mapped: {
+      page* p = take_order0_page();
+      if (!p) return false;
+      w.map_anon_page(5, p, false);
+      w.__free_pages(p, 0);  // the client's reference
+      w.__free_pages(p, 0);  // the mapping's: the page reaches free_pages_prepare still mapped
+      return true;
+    }
     case violation::double_free: {
       page* p = take_order0_page();
       if (!p) return false;
@@ -485,8 +493,8 @@ const char* violation_description(violation v) { return violations[static_cast<u
 
 report_kind violation_report(violation v) {
   switch (v) {
-#define LABYRINTH_X(name, description) \
-  case violation::name: return report_kind::name;
+#define LABYRINTH_X(name, kind, description) \
+  case violation::name: return report_kind::kind;
     LABYRINTH_VIOLATIONS(LABYRINTH_X)
 #undef LABYRINTH_X
     case violation::none: break;

@@ -49,30 +49,32 @@ struct client_program {
 std::ostream& operator<<(std::ostream& os, const client_program& program);
 
 // The violations a client (or a test-only corruption) can commit, each with
-// the report kind it must draw.
-#define LABYRINTH_VIOLATIONS(X)                                                                      \
-  X(sleep_in_atomic, "GFP_KERNEL allocation under spin_lock")                                          \
-  X(bad_page_state, "an order-0 page freed as order 1")                                                \
-  X(double_free, "the same page freed twice")                                                          \
-  X(exclusive_mapped_twice, "a page mapped into two mms, then marked PageAnonExclusive (test-only)")   \
-  X(leak, "a page forgotten by the client")                                                            \
-  X(free_list_corrupt, "a free block's order overwritten (test-only)")                                 \
-  X(pcp_corrupt, "PG_pcp cleared on a page on a per-CPU list (test-only)")                             \
-  X(counter_corrupt, "NR_FREE_PAGES of a zone bumped (test-only)")                                     \
-  X(memory_corruption, "a write into a free page (use after free)")                                    \
-  X(nmi_unsafe, "GFP_ATOMIC allocation in an NMI handler")                                             \
-  X(lockdep_inconsistent, "a lock taken with irqs on in task context and in a hardirq")                \
-  X(lockdep_irq_order, "a hardirq-safe lock held while taking a hardirq-unsafe one")                   \
-  X(lockdep_circular, "locks A then B, later B then A")                                                \
-  X(lockdep_recursive, "two locks of one class nested")                                                \
-  X(deadlock, "spin_lock on a lock this CPU holds")                                                    \
-  X(lock_imbalance, "spin_unlock of a lock not held")                                                  \
-  X(context_imbalance, "returning to the caller with preemption disabled")                            \
-  X(warning, "an allocation of order MAX_PAGE_ORDER + 1")
+// the report kind it must draw.  X(name, report kind, what is done)
+#define LABYRINTH_VIOLATIONS(X)                                                                                   \
+  X(sleep_in_atomic, sleep_in_atomic, "GFP_KERNEL allocation under spin_lock")                                     \
+  X(bad_page_state, bad_page_state, "an order-0 page freed as order 1")                                            \
+  X(freed_while_mapped, bad_page_state, "a mapped page's last reference dropped by __free_pages, mapping kept")    \
+  X(double_free, double_free, "the same page freed twice")                                                         \
+  X(exclusive_mapped_twice, exclusive_mapped_twice,                                                                \
+    "a page mapped into two mms, then marked PageAnonExclusive (test-only)")                                        \
+  X(leak, leak, "a page forgotten by the client")                                                                  \
+  X(free_list_corrupt, free_list_corrupt, "a free block's order overwritten (test-only)")                          \
+  X(pcp_corrupt, pcp_corrupt, "PG_pcp cleared on a page on a per-CPU list (test-only)")                            \
+  X(counter_corrupt, counter_corrupt, "NR_FREE_PAGES of a zone bumped (test-only)")                                \
+  X(memory_corruption, memory_corruption, "a write into a free page (use after free)")                             \
+  X(nmi_unsafe, nmi_unsafe, "GFP_ATOMIC allocation in an NMI handler")                                             \
+  X(lockdep_inconsistent, lockdep_inconsistent, "a lock taken with irqs on in task context and in a hardirq")      \
+  X(lockdep_irq_order, lockdep_irq_order, "a hardirq-safe lock held while taking a hardirq-unsafe one")            \
+  X(lockdep_circular, lockdep_circular, "locks A then B, later B then A")                                          \
+  X(lockdep_recursive, lockdep_recursive, "two locks of one class nested")                                         \
+  X(deadlock, deadlock, "spin_lock on a lock this CPU holds")                                                      \
+  X(lock_imbalance, lock_imbalance, "spin_unlock of a lock not held")                                              \
+  X(context_imbalance, context_imbalance, "returning to the caller with preemption disabled")                      \
+  X(warning, warning, "an allocation of order MAX_PAGE_ORDER + 1")
 
 enum class violation : uint8_t {
   none,
-#define LABYRINTH_X(name, description) name,
+#define LABYRINTH_X(name, kind, description) name,
   LABYRINTH_VIOLATIONS(LABYRINTH_X)
 #undef LABYRINTH_X
 };

@@ -308,7 +308,7 @@ void nesting_runner::enter_and_continue(size_t index, const nesting& n, layer l)
   }
 }
 
-LABYRINTH_PROP(context, predicates_follow_the_nesting, 1000, 100, ()) {
+LABYRINTH_PROP(context, predicates_follow_the_nesting, 3000, 100, ()) {
   const auto layers = *rc::gen::resize(12, rc::gen::container<std::vector<layer>>(rc::gen::arbitrary<layer>()));
   RC_PRE(layers.size() <= max_layers);
   nesting_runner runner(layers);

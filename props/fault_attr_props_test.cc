@@ -151,7 +151,7 @@ std::string compare_call(const fault_call& call, fi::injector& injector, fault_a
 
 }  // namespace
 
-LABYRINTH_PROP(fault_attr, injector_matches_the_reference_evaluator, 1000, 100, ()) {
+LABYRINTH_PROP(fault_attr, injector_matches_the_reference_evaluator, 2000, 100, ()) {
   const attribute_set set = *gen_attribute_set();
   const auto calls = *rc::gen::container<std::vector<fault_call>>(gen_call());
   const uint64_t seed = *rc::gen::arbitrary<uint64_t>();

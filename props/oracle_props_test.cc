@@ -70,11 +70,11 @@ void check_correct_program(pcp_discipline discipline) {
   RC_TAG(outcome.halted ? "ended by a livelock verdict" : "ran to the teardown check");
 }
 
-LABYRINTH_PROP(oracles, correct_programs_are_silent_trylock, 100, 300, ()) {
+LABYRINTH_PROP(oracles, correct_programs_are_silent_trylock, 300, 300, ()) {
   check_correct_program(pcp_discipline::trylock);
 }
 
-LABYRINTH_PROP(oracles, correct_programs_are_silent_irqsave, 100, 300, ()) {
+LABYRINTH_PROP(oracles, correct_programs_are_silent_irqsave, 300, 300, ()) {
   check_correct_program(pcp_discipline::irqsave);
 }
 
@@ -98,8 +98,8 @@ void check_planted(violation planted) {
     RC_FAIL(std::string("expected only ") + report_kind_name(expected) + " reports, also saw:\n" + others);
 }
 
-#define LABYRINTH_X(name, description) \
-  LABYRINTH_PROP(oracles, planted_##name##_draws_exactly_its_report, 30, 150, ()) { check_planted(violation::name); }
+#define LABYRINTH_X(name, kind, description) \
+  LABYRINTH_PROP(oracles, planted_##name##_draws_exactly_its_report, 60, 150, ()) { check_planted(violation::name); }
 LABYRINTH_VIOLATIONS(LABYRINTH_X)
 #undef LABYRINTH_X
 
