@@ -139,7 +139,7 @@ program decode(std::span<const uint8_t> bytes, const layout& l) {
   uint8_t header = in.next();
   p.pcp_irqsave = header & 1u;
   p.rx_order = (header >> 1) & 1u;
-  p.large_world = (header >> 2) & 1u;
+  p.large_world = (header & 0x1cu) == 0x1cu;
   decode_list(in, list_id::task, l, p.at(list_id::task));
   if (l.handlers)
     for (unsigned i = 1; i < list_count; ++i) decode_list(in, static_cast<list_id>(i), l, p.lists[i]);

@@ -5,7 +5,7 @@
 //   [header] [task ops ...] [hardirq[0] ops] [hardirq[1]] [softirq[0]] [softirq[1]] [nmi] | [decisions, reversed]
 //   ^ front: the program, read forwards                                                      back: read backwards ^
 //
-// - header: one byte (program.h).
+// - header: one byte (program.h: pcp discipline, RX buffer order, world size).
 // - Each list is read until an END opcode, its capacity, or the end of the
 //   input.  An operation is an opcode byte followed by its argument bytes
 //   (op.h gives how many).  The opcode is (byte & 63): values 60..63 are END;

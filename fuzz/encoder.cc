@@ -48,7 +48,7 @@ encode_result encode(const program& p, const layout& l) {
   result.error = program_problem(p, l);
   if (!result.ok()) return result;
   std::vector<uint8_t>& out = result.bytes;
-  out.push_back(static_cast<uint8_t>((p.pcp_irqsave ? 1u : 0u) | (p.rx_order ? 2u : 0u) | (p.large_world ? 4u : 0u)));
+  out.push_back(static_cast<uint8_t>((p.pcp_irqsave ? 1u : 0u) | (p.rx_order ? 2u : 0u) | (p.large_world ? 0x1cu : 0u)));
   size_t meaningful = out.size();  // bytes before any trailing END
   unsigned lists = l.handlers ? list_count : 1;
   for (unsigned i = 0; i < lists; ++i) {
