@@ -245,3 +245,26 @@ lab_step_junit() { # file suite-name [total-usec]
   } >"$tmp"
   mv -f "$tmp" "$file"
 }
+
+# --- crash titles (ci/repro, ci/campaign) -----------------------------------------
+#   lab_crash_title LOG     one line naming the failure in a replay or fuzzer log:
+#                           the first model bug report (the line after "== reports:"
+#                           that a misuse probe did not ask for), else the sanitizer's
+#                           SUMMARY / "runtime error:", else libFuzzer's ERROR line.
+#                           Prints nothing if LOG shows no failure.
+#   lab_slug TEXT           lower-case [a-z0-9-] of TEXT, at most 48 characters.
+LAB_HARNESSES_ALL=(ops irq faults client)
+lab_crash_title() {
+  local log="$1" t=""
+  t="$(awk '/^== reports: / { inside = 1; next }
+            inside && /^== / { exit }
+            inside && !/^\(expected by a misuse probe\)/ && NF { print; exit }' "$log" 2>/dev/null)"
+  [[ -z "$t" ]] && t="$(grep -a -m1 -o 'runtime error: .*' "$log" 2>/dev/null | sed 's/^/UBSan: /')"
+  [[ -z "$t" ]] && t="$(grep -a -m1 '^SUMMARY: [A-Za-z]*Sanitizer: ' "$log" 2>/dev/null |
+                        sed -E 's/^SUMMARY: //; s# /[^ ]*:[0-9]+(:[0-9]+)?# #; s/ \(.*\)//')"
+  [[ -z "$t" ]] && t="$(grep -a -m1 -o 'ERROR: libFuzzer: .*' "$log" 2>/dev/null)"
+  printf '%s' "$t" | head -n1 | cut -c1-200
+}
+lab_slug() {
+  printf '%s' "$*" | tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-+//' | cut -c1-48 | sed -E 's/-+$//'
+}
