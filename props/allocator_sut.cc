@@ -167,8 +167,12 @@ void allocator_sut::set_cache_page(uint32_t id, page* p) {
     for (auto& [other, other_page] : cache_)
       if (other_page == p) other_page = nullptr;
   cache_[id] = p;
+  cache_generation_[id] = p ? world_->owner(world_->page_to_pfn(p)).allocations : 0;
 }
-void allocator_sut::forget_cache(uint32_t id) { cache_.erase(id); }
+void allocator_sut::forget_cache(uint32_t id) {
+  cache_.erase(id);
+  cache_generation_.erase(id);
+}
 
 // Reclaim takes page cache pages behind the caller's back.
 void allocator_sut::forget_reclaimed_cache() {
@@ -186,6 +190,8 @@ bool allocator_sut::overlaps_held(uint32_t pfn, unsigned order) const {
   for (const auto& [id, p] : cache_) {
     if (!p) continue;
     const uint32_t start = world_->page_to_pfn(p);
+    auto generation = cache_generation_.find(id);
+    if (generation != cache_generation_.end() && world_->owner(start).allocations != generation->second) continue;
     if (start >= pfn && start < end) return true;
   }
   return false;

@@ -98,6 +98,10 @@ class allocator_sut final : public interrupt_handler {
   std::unique_ptr<fi::injector> injector_;
   std::map<uint32_t, page*> slots_;
   std::map<uint32_t, page*> cache_;
+  // page_owner's allocation count of each cache entry's page when it was
+  // recorded: a different count now means reclaim freed it and the page was
+  // handed out again (possibly within the very operation being checked).
+  std::map<uint32_t, uint64_t> cache_generation_;
   std::vector<unsigned> scope_saved_;
   std::vector<scope_kind> scope_kinds_;
   // Locks per section and context (separate classes keep lockdep's picture
