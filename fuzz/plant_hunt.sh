@@ -51,7 +51,8 @@ for pair in "${pairs[@]}"; do
     -dict="$root/fuzz/fuzz_$h.dict" "$dir/corpus" >"$dir/log.txt" 2>&1 || rc=$?
   end=$(date +%s.%N)
   elapsed=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
-  execs=$(grep -a -E '^#[0-9]+[[:space:]]+(INITED|NEW|REDUCE|pulse|DONE)' "$dir/log.txt" | tail -n1 | grep -o '^#[0-9]*' | tr -d '#')
+  execs=$(grep -a -E '^#[0-9]+[[:space:]]+(INITED|NEW|REDUCE|pulse|DONE)' "$dir/log.txt" | tail -n1 | grep -o '^#[0-9]*' | tr -d '#' || true)
+  [[ -n "$execs" ]] || execs="seed"  # found while loading the seeds
   crash=$(find "$dir/artifacts" -name 'crash-*' | head -n1)
   title=$(grep -a -m1 -E '^(BUG|WARNING|pagealloc)' "$dir/log.txt" || true)
   found=no
