@@ -4,9 +4,7 @@
 #include <string_view>
 
 namespace labyrinth::props {
-namespace {
 
-// Whether RC_PARAMS (space-separated key=value pairs) sets `key`.
 bool rc_params_names(std::string_view key) {
   const char* text = std::getenv("RC_PARAMS");
   if (!text) return false;
@@ -21,10 +19,9 @@ bool rc_params_names(std::string_view key) {
   return false;
 }
 
-}  // namespace
-
 rc::detail::TestParams property_params(int default_max_success, int default_max_size) {
   rc::detail::TestParams params = rc::detail::configuration().testParams;
+  if (!rc_params_names("seed")) params.seed = props_default_seed;
   if (!rc_params_names("max_success")) params.maxSuccess = default_max_success;
   if (!rc_params_names("max_size")) params.maxSize = default_max_size;
   return params;

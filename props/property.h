@@ -5,22 +5,31 @@
 // max_size, reproduce, noshrink, ...).  A property's max_success and max_size
 // default to the budget given here, so the default `ctest -L props` run stays
 // fast; RC_PARAMS naming max_success or max_size overrides every property's
-// budget (the deep scheduled run: RC_PARAMS="max_success=10000").  The test id
-// rapidcheck uses for reproduce= is "<suite>/<name>", as with RC_GTEST_PROP.
+// budget (the deep scheduled run: RC_PARAMS="max_success=10000").  Without a
+// seed in RC_PARAMS the seed is props_default_seed, not a random one, so a run
+// without RC_PARAMS is deterministic; the gate passes a seed derived from the
+// commit.  The test id rapidcheck uses for reproduce= is "<suite>/<name>", as
+// with RC_GTEST_PROP.
 #pragma once
 
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
 #include <iostream>
+#include <cstdint>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 namespace labyrinth::props {
 
-// rapidcheck's configured test parameters, with max_success and max_size
-// replaced by the given defaults unless RC_PARAMS names them.
+inline constexpr uint64_t props_default_seed = 1;
+
+// rapidcheck's configured test parameters, with seed, max_success and
+// max_size replaced by the defaults unless RC_PARAMS names them.
 rc::detail::TestParams property_params(int default_max_success, int default_max_size);
+// Whether RC_PARAMS (space-separated key=value pairs) sets `key`.
+bool rc_params_names(std::string_view key);
 
 // Runs `testable` as the current GoogleTest test; a failure prints
 // rapidcheck's counterexample and its RC_PARAMS="reproduce=..." line.
@@ -30,8 +39,11 @@ void check_property(Testable&& testable, int default_max_success, int default_ma
   rc::detail::TestMetadata metadata;
   metadata.id = std::string(info->test_suite_name()) + "/" + info->name();
   metadata.description = info->name();
-  const auto result = rc::detail::checkTestable(std::forward<Testable>(testable), metadata,
-                                                property_params(default_max_success, default_max_size));
+  const rc::detail::TestParams params = property_params(default_max_success, default_max_size);
+  if (!rc_params_names("seed"))
+    std::cout << "[ props    ] seed " << params.seed << " (the default: RC_PARAMS names no seed; the random seed "
+              << "rapidcheck printed is not used)" << std::endl;
+  const auto result = rc::detail::checkTestable(std::forward<Testable>(testable), metadata, params);
   if (result.template is<rc::detail::SuccessResult>()) {
     if (!result.template get<rc::detail::SuccessResult>().distribution.empty()) {
       rc::detail::printResultMessage(result, std::cout);
