@@ -34,9 +34,14 @@ size_t report_sink::bug_count() const {
 void report_sink::deliver(report r) {
   reports_.push_back(std::move(r));
   if (mode_ != sink_mode::abort || report_kind_verdict(reports_.back().kind)) return;
-  const report& first = reports_.back();
-  std::fprintf(stderr, "%s\n%s\n", first.title.c_str(), first.details.c_str());
-  if (on_abort) on_abort();
+  // The caller's on_abort prints the whole reproduction, which opens with the
+  // reports; without one, the report is printed here.
+  if (on_abort) {
+    on_abort();
+  } else {
+    const report& first = reports_.back();
+    std::fprintf(stderr, "%s\n%s\n", first.title.c_str(), first.details.c_str());
+  }
   std::fflush(stderr);
   std::abort();
 }

@@ -83,8 +83,8 @@ class report_sink {
   // Reports that are bugs (not workload verdicts).
   size_t bug_count() const;
   size_t count(report_kind kind) const;
-  // Called before abort() so the caller can print the readable program and
-  // decision trace after the report.
+  // Abort mode: called instead of printing the report, before abort(), so the
+  // caller prints the reports with the readable program and decision trace.
   std::function<void()> on_abort;
   sink_mode mode() const { return mode_; }
   void set_mode(sink_mode mode) { mode_ = mode; }
