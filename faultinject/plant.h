@@ -1,9 +1,13 @@
 // Planted bugs: one compile-time switch, zero cost and no code when off.
-// The catalogue is plants.def; the build defines LABYRINTH_PLANT_NAME=<name>
-// when the CMake cache variable LABYRINTH_PLANT names one.
+// The catalogue is plants.def; the generated labyrinth_plant_config.h defines
+// LABYRINTH_PLANT_NAME=<name> when the CMake cache variable LABYRINTH_PLANT
+// names one.  Only this header includes it, so a planted build recompiles only
+// the files that include plant.h.
 #pragma once
 
 #include <cstdint>
+
+#include "labyrinth_plant_config.h"
 
 namespace labyrinth {
 
