@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "alloc/alloc_flags.h"
+
 namespace labyrinth::bench {
 
 world_config bench_config(uint32_t pages, check_level checks, pcp_discipline pcp) {
@@ -38,6 +40,14 @@ bool alloc_free_order0_checked(benchmark::State& state, world& w) {
   w.__free_pages(p, 0);
   w.end_operation();
   return true;
+}
+
+bool order0_watermark_ok(const world& w, unsigned mark, zone_type highest) {
+  for (unsigned i = 0; i < w.nr_zones(); ++i) {
+    const zone& z = w.zone_at(i);
+    if (z.type <= highest && zone_watermark_fast(z, 0, z.watermark[mark], highest, 0)) return true;
+  }
+  return false;
 }
 
 void expect_no_report(benchmark::State& state, const report_sink& sink) {

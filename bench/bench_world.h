@@ -28,6 +28,11 @@ bool alloc_free_order0(benchmark::State& state, world& w);
 // end_operation around it), so the configured checks run after each.
 bool alloc_free_order0_checked(benchmark::State& state, world& w);
 
+// True if an order-0 request of `gfp`'s zones would pass watermark `mark`
+// (WMARK_MIN/LOW/HIGH) in some eligible zone: zone_watermark_fast() over the
+// zonelist, as get_page_from_freelist() checks before taking a page.
+bool order0_watermark_ok(const world& w, unsigned mark, zone_type highest = ZONE_NORMAL);
+
 // Fails the benchmark if the model reported anything: a measurement of a run
 // with a report is a measurement of the report's formatting.
 void expect_no_report(benchmark::State& state, const report_sink& sink);

@@ -66,16 +66,20 @@ def main():
         return entry.get(key) if entry else None
 
     out = []
-    out.append("Medians of 5 repetitions (interleaved in random order), CPU time per iteration. "
+    repetitions = max((e.get("repetitions", 0) for e in medians.values()), default=0)
+    with open("/proc/loadavg") as f:
+        load_end = ", ".join(f.read().split()[:3])
+    out.append(f"Medians of {repetitions} repetitions (interleaved in random order), CPU time per iteration. "
                f'Machine: {context.get("num_cpus", "?")} CPUs at {context.get("mhz_per_cpu", "?")} MHz, '
                f'shared with other users (noisy); load average at start '
-               f'{", ".join(f"{x:.2f}" for x in context.get("load_avg", []))}.')
+               f'{", ".join(f"{x:.2f}" for x in context.get("load_avg", []))}, at the end {load_end}.')
     out.append("")
     out.append(f"Command: `{command}`")
     out.append("")
 
     out.append("**1. Order-0 alloc+free on the per-CPU fast path vs a bare intrusive free list** "
-               "(2^14 pages, checks off, steady state: no refill, no drain, no slow path)")
+               "(2^14 pages, checks off, steady state: no refill, no drain, no slow path; the baseline is a "
+               "singly linked LIFO list of 2^14 page-sized (4096-byte) nodes, the hardware floor)")
     out.append("")
     out.append("| what | ns per alloc+free | model / baseline |")
     out.append("| --- | ---: | ---: |")
@@ -105,19 +109,53 @@ def main():
     out.append("(2^10 pages is a DMA32 zone alone; every larger world has DMA32 of 1024 pages plus NORMAL.)")
     out.append("")
 
-    out.append("**3. Slow-path costs** (checks off, trylock)")
+    out.append("**3. Slow-path costs** (checks off, trylock; each compared with its baseline from the same run)")
     out.append("")
-    out.append("| what | ns per allocation | notes |")
-    out.append("| --- | ---: | --- |")
-    reclaimed = counter("slowpath_direct_reclaim", "pages_reclaimed_per_alloc")
-    kswapd = counter("slowpath_direct_reclaim", "kswapd_runs_per_alloc")
-    slow = median_ns("slowpath_direct_reclaim")
-    notes = "—" if reclaimed is None or slow is None else (
-        f"4096-page world at its min marks; per allocation {reclaimed:.0f} pages reclaimed (direct reclaim "
-        f"and kswapd, {kswapd:.2f} kswapd runs), {slow / reclaimed:.0f} ns per page reclaimed")
-    out.append(f"| order-0 GFP_KERNEL entering the slow path and direct reclaim | {fmt_ns(slow)} | {notes} |")
-    out.append(f"| order-4 GFP_KERNEL alloc+free on the buddy lists (no pcp) | "
-               f"{fmt_ns(median_ns('buddy_order4'))} | 2^14 pages; split 10→4 and merge back each time |")
+    out.append("A call timed alone between PauseTiming/ResumeTiming (its set-up untimed) includes the pause's "
+               "clock reads: its baseline is the empty paused region, and *net* is the difference.")
+    out.append("")
+    out.append("| what | ns per call | baseline | net / ratio | notes |")
+    out.append("| --- | ---: | ---: | ---: | --- |")
+    paused = median_ns("paused_empty_region")
+    fast = median_ns("fast_path_order0/trylock")
+
+    def net(value):
+        return "—" if value is None or paused is None else fmt_ns(value - paused)
+
+    def paused_row(what, name, notes):
+        value = median_ns(name)
+        out.append(f"| {what} | {fmt_ns(value)} | {fmt_ns(paused)} (empty paused region) | {net(value)} | {notes} |")
+
+    def fast_row(what, name, notes):
+        value = median_ns(name)
+        out.append(f"| {what} | {fmt_ns(value)} | {fmt_ns(fast)} (fast path, trylock) | {fmt_ratio(value, fast)} | {notes} |")
+
+    def per(name, key, fmt="{:.0f}"):
+        value = counter(name, key)
+        return "?" if value is None else fmt.format(value)
+
+    paused_row("order-0 alloc refilling the empty per-CPU list from the buddy (`rmqueue_bulk`)", "pcp_refill_order0",
+               f"2^14 pages; {per('pcp_refill_order0', 'pages_per_refill')} pages per refill")
+    fast_row("order-0 alloc+free falling back from NORMAL (below its low mark) to DMA32", "zone_fallback_order0",
+             "no compaction, no slow path: the first pass of `get_page_from_freelist`")
+    fast_row("order-4 alloc+free on the buddy lists (no pcp)", "buddy_order4",
+             "2^14 pages; split 10→4 and merge back each time")
+    paused_row("order-0 GFP_KERNEL below the low marks: slow path, kswapd woken, success at min", "slowpath_kswapd_wake",
+               "4096 pages; no reclaim in the call")
+    reclaimed = counter("kswapd_balance", "pages_reclaimed_per_run")
+    balance = median_ns("kswapd_balance")
+    per_page = "" if reclaimed is None or balance is None or paused is None or reclaimed == 0 else \
+        f", {(balance - paused) / reclaimed:.0f} ns per page"
+    paused_row("kswapd run after that wake-up (balance to the high mark)", "kswapd_balance",
+               f"{per('kswapd_balance', 'pages_reclaimed_per_run')} pages reclaimed per run{per_page}")
+    paused_row("order-0 GFP_KERNEL at the min marks: slow path and direct reclaim", "slowpath_direct_reclaim",
+               f"4096 pages; {per('slowpath_direct_reclaim', 'pages_reclaimed_per_alloc')} pages reclaimed per call "
+               f"(direct reclaim and the kswapd run at its cond_resched, "
+               f"{per('slowpath_direct_reclaim', 'kswapd_runs_per_alloc', '{:.2f}')} runs)")
+    oom = "slowpath_oom_kill/iterations:2000"
+    paused_row("order-0 GFP_KERNEL with nothing reclaimable: direct reclaim fails, OOM kill, retry", oom,
+               f"1024 pages, a fresh world per call; {per(oom, 'oom_kills_per_alloc', '{:.1f}')} OOM kills and "
+               f"{per(oom, 'direct_reclaims_per_alloc', '{:.1f}')} direct reclaims per call (see bench/reclaim_bench.cc)")
     out.append("")
 
     out.append("**4. Oracle overhead** (order-0 alloc+free pair, 2^14 pages, trylock, "

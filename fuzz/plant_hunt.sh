@@ -19,15 +19,22 @@ work="${TMPDIR:-/tmp}/labyrinth-plant-hunt"
 build_prefix="$root/build/plant-"
 pairs=()
 seeds=1
+die() { echo "plant_hunt: $*" >&2; exit 2; }
+need() { [[ $# -ge 2 ]] || die "$1 needs a value"; }
+plants="$(sed -n 's/^X(\([a-z0-9_]*\),.*/\1/p' "$root/faultinject/plants.def")"
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --seconds) seconds="$2"; shift 2 ;;
-    --work) work="$2"; shift 2 ;;
-    --build-prefix) build_prefix="$2"; shift 2 ;;
+    --seconds) need "$@"; [[ "$2" =~ ^[1-9][0-9]*$ ]] || die "--seconds must be a positive integer, not '$2'"
+               seconds="$2"; shift 2 ;;
+    --work) need "$@"; work="$2"; shift 2 ;;
+    --build-prefix) need "$@"; build_prefix="$2"; shift 2 ;;
     --no-seeds) seeds=0; shift ;;
     -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
-    *:*) pairs+=("$1"); shift ;;
-    *) echo "plant_hunt: bad argument '$1' (expected PLANT:HARNESS)" >&2; exit 2 ;;
+    -*) die "unknown option '$1' (see --help)" ;;
+    *:*) grep -qx -- "${1%%:*}" <<<"$plants" || die "unknown plant '${1%%:*}' (faultinject/plants.def lists them)"
+         [[ -d "$root/corpus/${1##*:}" && "${1##*:}" != regressions ]] || die "unknown harness '${1##*:}' in '$1'"
+         pairs+=("$1"); shift ;;
+    *) die "bad argument '$1' (expected PLANT:HARNESS)" ;;
   esac
 done
 [[ ${#pairs[@]} -gt 0 ]] || pairs=(atomic_direct_reclaim:ops pcp_irq_unsafe:irq merge_ignores_order:ops

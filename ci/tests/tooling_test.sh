@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ci/tests/tooling_test.sh BUILD_DIR: tests of the tooling itself (ci/repro,
-# ci/campaign, ci/clusterfuzzlite-check): bad input draws a clear message and a
+# ci/campaign, ci/clusterfuzzlite-check, and through ci/tests/figures_test.sh
+# bench/run, bench/figures, fuzz/throughput.sh, fuzz/plant_hunt.sh): bad input draws a clear message and a
 # non-zero exit; a second campaign on a busy directory is refused; SIGINT in the
 # middle of a merge leaves the campaign corpus intact and the next run resumes
 # the merge. BUILD_DIR: an asan-preset build holding fuzz/fuzz_ops and
@@ -79,6 +80,11 @@ else
   echo "FAIL campaign: after the resumed run: corpus.merge-new or merge.control left, or no report.md"; failed=$((failed + 1))
 fi
 chmod 600 "$tmp/unreadable"
+
+# The figure scripts' argument handling and the README paste (no build needed).
+bash "$root/ci/tests/figures_test.sh" | tee "$tmp/figures.out"
+passed=$((passed + $(grep -c '^ok ' "$tmp/figures.out"))) failed=$((failed + $(grep -c '^FAIL ' "$tmp/figures.out")))
+
 echo "tooling tests: $passed passed, $failed failed"
 (( failed == 0 )) && rm -rf -- "$tmp"
 (( failed == 0 ))
