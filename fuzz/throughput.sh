@@ -9,8 +9,9 @@
 #   fuzz/throughput.sh [--seconds N] [--runs K] [--build DIR] [HARNESS ...]
 #
 # Prints a Markdown table: harness, median exec/s of the empty target, of the
-# harness and of the harness without oracles, the ratios harness / empty and
-# oracles on / off, and the machine's load average (other work on the machine
+# harness and of the harness without oracles, the ratios empty / harness (how
+# far a run is above libFuzzer's own floor) and oracles off / on (what the
+# oracles cost), and the machine's load average (other work on the machine
 # lowers every figure alike).  Exit 2 on a bad argument, 1 if a run failed.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -58,16 +59,16 @@ median() {
   printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'
 }
 
-# NUMERATOR / DENOMINATOR as "0.0012x" / "1.05x", or "—".
+# NUMERATOR / DENOMINATOR as "646x" / "1.05x", or "—".
 ratio() {
   [[ "$1" =~ ^[0-9]+$ && "$2" =~ ^[1-9][0-9]*$ ]] || { echo "—"; return; }
-  awk -v a="$1" -v b="$2" 'BEGIN { r = a / b; if (r < 0.01) printf "%.5fx", r; else printf "%.2fx", r }'
+  awk -v a="$1" -v b="$2" 'BEGIN { r = a / b; if (r >= 20) printf "%.0fx", r; else printf "%.2fx", r }'
 }
 
 # 1234567 -> 1,234,567
 commas() { [[ "$1" =~ ^[0-9]+$ ]] || { echo "$1"; return; }; sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1"; }
 
-echo "| harness | empty target exec/s | harness exec/s | harness / empty | harness, oracles off, exec/s | oracles on / off | load average |"
+echo "| harness | empty target exec/s | harness exec/s | empty / harness | harness, oracles off, exec/s | oracle cost (off / on) | load average |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
 for h in "${harnesses[@]}"; do
   empty=() full=() none=()
@@ -79,6 +80,6 @@ for h in "${harnesses[@]}"; do
   done
   e="$(median "${empty[@]}")" f="$(median "${full[@]}")" n="$(median "${none[@]}")"
   [[ "$e$f$n" == *FAILED* ]] && status=1
-  echo "| $h | $(commas "$e") | $(commas "$f") | $(ratio "$f" "$e") | $(commas "$n") | $(ratio "$f" "$n") | $(cut -d' ' -f1-3 /proc/loadavg) |"
+  echo "| $h | $(commas "$e") | $(commas "$f") | $(ratio "$e" "$f") | $(commas "$n") | $(ratio "$n" "$f") | $(cut -d' ' -f1-3 /proc/loadavg) |"
 done
 exit "$status"
