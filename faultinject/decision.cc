@@ -23,6 +23,9 @@ std::string format_context(const decision_context& context) {
 
 std::string format_question(const decision_request& request) {
   std::string text = decision_kind_name(request.kind);
+  if (request.kind == decision_kind::schedule) {
+    return text + " point=" + std::to_string(request.context.point) + " bound=" + std::to_string(request.bound);
+  }
   text += ' ';
   text += subject_name(request.subject);
   if (request.kind == decision_kind::interrupt) {
@@ -39,6 +42,7 @@ const char* decision_kind_name(decision_kind kind) {
     case decision_kind::random: return "random";
     case decision_kind::outcome: return "outcome";
     case decision_kind::interrupt: return "interrupt";
+    case decision_kind::schedule: return "schedule";
   }
   return "?";
 }

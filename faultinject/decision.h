@@ -18,7 +18,12 @@ namespace labyrinth::fi {
 //   random    : a draw in [0, bound) for a fault attribute's probability test
 //   outcome   : after a fault fired, which failure outcome (e.g. reclaim none/partial)
 //   interrupt : after the interrupt site fired, which deliverable interrupt
-enum class decision_kind : uint8_t { random, outcome, interrupt };
+//   schedule  : at an interleaving point of the SMP scheduler (alloc/smp/),
+//               which runnable CPU task runs next; answer 0 is the current
+//               task when it can go on (no preemption), so the quiet answer
+//               never preempts.  The subject is unused (0); context.point is
+//               the kind of interleaving point.
+enum class decision_kind : uint8_t { random, outcome, interrupt, schedule };
 
 const char* decision_kind_name(decision_kind kind);
 
@@ -29,7 +34,7 @@ struct decision_context {
   bool in_task = true;       // !(NMI|HARDIRQ|SOFTIRQ_OFFSET)
   bool in_interrupt = false; // NMI|HARDIRQ|SOFTIRQ masks
   uint64_t op_index = 0;     // caller operation index (page_owner-style)
-  uint16_t point = 0;        // interrupt point id for interrupt decisions, else 0
+  uint16_t point = 0;        // interrupt point id for interrupt decisions, interleaving point kind for schedule ones, else 0
 };
 
 struct decision_request {

@@ -133,6 +133,10 @@ unsigned injector::interrupt_at(unsigned deliverable, const decision_context& co
   return ask(decision_kind::interrupt, fault_site::interrupt, deliverable, /*quiet=*/0, context) + 1;
 }
 
+unsigned injector::schedule_choice(unsigned runnable, const decision_context& context) {
+  return ask(decision_kind::schedule, fault_site::page_alloc, runnable, /*quiet=*/0, context);
+}
+
 // should_fail_ex(attr, size, flags), step 1 (fail-nth) here, the rest in
 // attributes_let_fail().
 bool injector::should_fail_ex(fault_site site, uint64_t size, bool nowarn,

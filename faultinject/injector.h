@@ -71,6 +71,10 @@ class injector {
   // Evaluates the `irq` site's attributes first, so fail-nth, probability,
   // interval and times govern interrupt arrival too.
   unsigned interrupt_at(unsigned deliverable, const decision_context& context);
+  // At an interleaving point of the SMP scheduler with `runnable` (>= 1)
+  // tasks that may run: which one, in [0, runnable) (0 = no preemption).  No
+  // fault attribute governs it; a single candidate asks nothing.
+  unsigned schedule_choice(unsigned runnable, const decision_context& context);
 
   // Every question put to the source, with its answer, in order.
   const std::vector<decision_record>& trace() const { return trace_; }

@@ -66,6 +66,7 @@ TEST(decision, kind_names) {
   EXPECT_STREQ(decision_kind_name(decision_kind::random), "random");
   EXPECT_STREQ(decision_kind_name(decision_kind::outcome), "outcome");
   EXPECT_STREQ(decision_kind_name(decision_kind::interrupt), "interrupt");
+  EXPECT_STREQ(decision_kind_name(decision_kind::schedule), "schedule");
 }
 
 TEST(decision, fault_event_format) {
