@@ -141,6 +141,7 @@ bool world::deliver_interrupt(interrupt_kind kind, irq_point point) {
 }
 
 void world::interrupt_point(irq_point point) {
+  if (sched_) sched_->interleave(sched_point::interrupt_point);
   if (!injector_) return;
   interrupt_kind allowed[3];
   unsigned n = deliverable_interrupts(allowed);

@@ -51,11 +51,17 @@ void world::begin_operation() { ++op_index_; }
 
 void world::end_operation() {
   if (config_.checks == check_level::none) return;
-  for (const zone& z : zones_) check_counters(z);
+  // With several CPUs, another CPU may be half-way through an update under
+  // its lock (switched out at an interleaving point): its zone or list is
+  // checked when it is consistent again, not now.
+  const int16_t self = static_cast<int16_t>(current_cpu_);
+  for (const zone& z : zones_)
+    if (z.lock.owner_cpu < 0 || z.lock.owner_cpu == self) check_counters(z);
   for (const cpu_state& cpu : cpus_)
     for (size_t zi = 0; zi < zones_.size(); ++zi) {
       const per_cpu_pages& pcp = cpu.pcp[zi];
       if (pcp.count == pcp.linked_pages && pcp.count >= 0) continue;
+      if ((pcp.in_use && cpu.id != current_cpu_) || (pcp.lock.owner_cpu >= 0 && pcp.lock.owner_cpu != self)) continue;
       char title[200];
       std::snprintf(title, sizeof title, "BUG: page counter corrupt: CPU%u zone %s pcp->count %d, lists hold %d pages",
                     cpu.id, zones_[zi].name(), pcp.count, pcp.linked_pages);
@@ -67,7 +73,9 @@ void world::end_operation() {
 void world::check_quiescent() {
   const cpu_state& cpu = this_cpu();
   bool pcp_busy = false;
-  for (const per_cpu_pages& pcp : cpu.pcp) pcp_busy |= pcp.in_use;
+  // (A list another CPU is draining under its pcp->lock is that CPU's business.)
+  for (const per_cpu_pages& pcp : cpu.pcp)
+    pcp_busy |= pcp.in_use && (pcp.lock.owner_cpu < 0 || pcp.lock.owner_cpu == static_cast<int16_t>(cpu.id));
   if (cpu.preempt_count == 0 && !cpu.irqs_disabled && cpu.held_count == 0 && cpu.rcu_read_depth == 0 &&
       cpu.interrupt_depth == 0 && !pcp_busy)
     return;

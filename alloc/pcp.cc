@@ -197,12 +197,21 @@ void world::free_unref_page(zone& z, page* p, unsigned order) {
 }
 
 // drain_pages_zone(): everything on one CPU's list for one zone back to the
-// buddy lists, a batch at a time.
+// buddy lists, a batch at a time.  A remote list (another CPU's) is drained
+// under its pcp->lock; under the irqsave discipline a remote drain is only
+// right where one CPU runs at a time (no scheduler) or the remote CPU is
+// stopped, which the SMP scheduler avoids by per-CPU work (drain_all_pages).
 void world::drain_pages_zone(unsigned cpu, zone& z) {
   per_cpu_pages& pcp = cpus_[cpu].pcp[&z - zones_.data()];
+  const bool remote = cpu != current_cpu_;
+  // Planted: a remote list is touched with no lock at all.
+  const bool unlocked = planted(plant::pcp_remote_unlocked) && remote;
+  const bool irqsave = config_.pcp == pcp_discipline::irqsave && !remote;
   for (unsigned rounds = 0; pcp.count > 0 && rounds < nr_pages(); ++rounds) {
     irq_flags_t flags = 0;
-    if (config_.pcp == pcp_discipline::irqsave)
+    if (unlocked)
+      ;
+    else if (irqsave || (config_.pcp == pcp_discipline::irqsave && !sched_))
       flags = local_irq_save();
     else
       spin_lock(pcp.lock);
@@ -220,7 +229,9 @@ void world::drain_pages_zone(unsigned cpu, zone& z) {
     }
     free_pcppages_bulk(z, to_drain, pcp);
     pcp_exit(pcp);
-    if (config_.pcp == pcp_discipline::irqsave)
+    if (unlocked)
+      ;
+    else if (irqsave || (config_.pcp == pcp_discipline::irqsave && !sched_))
       local_irq_restore(flags);
     else
       spin_unlock(pcp.lock);
@@ -231,10 +242,16 @@ void world::drain_local_pages() {
   for (zone& z : zones_) drain_pages_zone(current_cpu_, z);
 }
 
-// __drain_all_pages(): every CPU's lists.  With one simulated CPU running at
-// a time, a remote drain runs here under the remote pcp->lock (as 6.x does);
-// the irqsave discipline's workqueue-per-CPU drain is modelled the same way.
+// __drain_all_pages(): every CPU's lists.  Without a scheduler one CPU runs
+// at a time, so a remote drain runs here.  With one: under the trylock
+// discipline (6.x) remote lists are drained from here under their pcp->lock,
+// as the kernel does since 5.19; under irqsave (<= 5.13) the kernel queues
+// drain work on each CPU and flushes it, and so does the scheduler.
 void world::drain_all_pages() {
+  if (sched_ && config_.pcp == pcp_discipline::irqsave && !planted(plant::pcp_remote_unlocked)) {
+    sched_->drain_all_pages_by_work();
+    return;
+  }
   for (unsigned cpu = 0; cpu < cpus_.size(); ++cpu)
     for (zone& z : zones_) drain_pages_zone(cpu, z);
 }

@@ -116,8 +116,14 @@ void world::kswapd_run() {
   in_kswapd_ = false;
 }
 
+// With an SMP scheduler kswapd is its own task (it runs when the scheduler
+// picks it); the scheduling point is an interleaving point instead.
 void world::schedule_point() {
   run_pending_softirqs_in_task();
+  if (sched_) {
+    sched_->interleave(sched_point::schedule);
+    return;
+  }
   kswapd_run();
 }
 

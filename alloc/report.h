@@ -36,6 +36,7 @@ inline constexpr int report_continues = 0, report_fatal = 1, report_verdict = 2;
   X(lockdep_circular, "WARNING: possible circular locking dependency detected", report_continues) \
   X(lockdep_recursive, "WARNING: possible recursive locking detected", report_continues)       \
   X(deadlock, "BUG: spinlock recursion", report_fatal)                                      \
+  X(lockup, "BUG: spinlock lockup suspected", report_fatal)                                    \
   X(lock_imbalance, "WARNING: bad unlock balance detected", report_continues)                  \
   X(context_imbalance, "BUG: context imbalance", report_continues)                             \
   X(warning, "WARNING", report_continues)                                                      \

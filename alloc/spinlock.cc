@@ -1,7 +1,9 @@
 // Spinlock flavours with their preempt_count and irq effects
 // (include/linux/spinlock_api_smp.h) and lockdep hooks.  On one CPU, spinning
 // on a lock the same CPU holds can never end: that is reported as the
-// kernel's "spinlock recursion" and halts the run.
+// kernel's "spinlock recursion" and halts the run.  With an SMP scheduler
+// (smp/hooks.h) a CPU spinning on a held lock, its own included, waits while
+// the others run, and the scheduler reports the lockup if nothing can run.
 #include <cstdio>
 
 #include "alloc/preempt.h"
@@ -28,6 +30,7 @@ spinlock_t world::make_lock(const char* class_name, uint16_t instance) {
 }
 
 void world::lock_acquire(spinlock_t& lock, lock_flavour flavour, bool trylock) {
+  if (sched_ && !trylock) sched_->interleave(sched_point::lock_acquire);
   cpu_state& cpu = this_cpu();
   if (lock.lock_class == no_lock_class) {  // never spin_lock_init()ed
     lock.lock_class = lockdep_.register_class("(uninitialized lock)");
@@ -52,6 +55,10 @@ void world::lock_acquire(spinlock_t& lock, lock_flavour flavour, bool trylock) {
   else if (finding.kind == lockdep_finding::recursive)
     report(report_kind::lockdep_recursive, finding.title, finding.details);
   if (trylock) return;  // taken or not, the caller decides
+  if (sched_) {  // several CPUs: spin, letting the others run (the scheduler finds a lockup)
+    for (unsigned spins = 0; lock.owner_cpu >= 0 && spins < (1u << 20); ++spins) sched_->spin_wait(lock);
+    return;
+  }
   if (lock.owner_cpu == static_cast<int16_t>(cpu.id)) {
     char title[200];
     std::snprintf(title, sizeof title, "BUG: spinlock recursion on CPU#%u, %s/%d", cpu.id, cpu.current->comm.c_str(),
@@ -76,6 +83,7 @@ void world::lock_release(spinlock_t& lock, lock_flavour flavour) {
     for (unsigned j = i; j + 1 < cpu.held_count; ++j) cpu.held[j] = cpu.held[j + 1];
     --cpu.held_count;
     lock.owner_cpu = -1;
+    if (sched_) sched_->interleave(sched_point::lock_release);
     return;
   }
   report(report_kind::lock_imbalance, "WARNING: bad unlock balance detected!",
@@ -142,6 +150,7 @@ void world::spin_unlock_bh(spinlock_t& lock) {
 
 bool world::spin_trylock(spinlock_t& lock) {
   preempt_disable();
+  if (sched_) sched_->interleave(sched_point::lock_acquire);
   if (lock.owner_cpu >= 0) {
     preempt_enable();
     return false;

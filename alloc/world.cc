@@ -101,9 +101,14 @@ world::world(const world_config& config, report_sink& sink, fi::injector* inject
   kswapd_task_.comm = "kswapd0";
   kswapd_task_.flags = PF_MEMALLOC | PF_KSWAPD;
   cpus_.resize(config_.nr_cpus);
+  cpu_tasks_.resize(config_.nr_cpus - 1);
+  for (unsigned cpu = 1; cpu < config_.nr_cpus; ++cpu) {
+    cpu_tasks_[cpu - 1].pid = static_cast<int>(100 + cpu);
+    cpu_tasks_[cpu - 1].comm = "labyrinth/" + std::to_string(cpu);
+  }
   for (unsigned cpu = 0; cpu < config_.nr_cpus; ++cpu) {
     cpus_[cpu].id = cpu;
-    cpus_[cpu].current = &task_;
+    cpus_[cpu].current = &cpu_task(cpu);
   }
   setup_zones();
   min_free_kbytes_ = config_.min_free_kbytes;

@@ -20,6 +20,7 @@
 #include "alloc/page.h"
 #include "alloc/page_list.h"
 #include "alloc/report.h"
+#include "alloc/smp/hooks.h"
 #include "faultinject/injector.h"
 
 namespace labyrinth {
@@ -144,6 +145,22 @@ class world {
   void put_page(page* page);
   void drain_local_pages();
   void drain_all_pages();
+
+  // ---- several CPUs (alloc/smp/) ------------------------------------------
+  // An SMP scheduler runs one task per CPU, one at a time, and switches them
+  // at the interleaving points (smp/hooks.h).  nullptr (the default): one
+  // CPU runs inline, as before.
+  void set_smp_hooks(smp_hooks* hooks) { sched_ = hooks; }
+  smp_hooks* smp() const { return sched_; }
+  unsigned current_cpu() const { return current_cpu_; }
+  // The scheduler's context switch: which CPU's state is this_cpu() now.
+  void set_current_cpu(unsigned cpu) { current_cpu_ = cpu; }
+  // Each CPU's own task (CPU 0's is the single-CPU world's task), and kswapd's.
+  task_struct& cpu_task(unsigned cpu) { return cpu == 0 ? task_ : cpu_tasks_[cpu - 1]; }
+  task_struct& kswapd_task() { return kswapd_task_; }
+  // kswapd's body (balance_pgdat), for a scheduler that runs kswapd as its
+  // own task; returns at once when no wakeup is pending.
+  void kswapd() { kswapd_run(); }
 
   // ---- page cache, reclaim, OOM (reclaim.cc) ------------------------------
   // Allocates a page with `gfp` and adds it to the page cache LRU.
@@ -308,7 +325,9 @@ class world {
   std::vector<cpu_state> cpus_;
   unsigned current_cpu_ = 0;
   task_struct task_;
+  std::vector<task_struct> cpu_tasks_;  // CPUs 1.. (CPU 0 runs task_)
   task_struct kswapd_task_;
+  smp_hooks* sched_ = nullptr;
   lockdep lockdep_;
   lock_class_id zone_lock_class_ = no_lock_class;
   lock_class_id pcp_lock_class_ = no_lock_class;
