@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # ci/tests/figures_test.sh: tests of the figure scripts' argument handling
 # (bench/run, bench/figures, fuzz/throughput.sh, fuzz/plant_hunt.sh) and of
-# bench/paste_figures.py: a bad argument draws a clear message and exit 2
+# bench/paste_figures.py and the mutation hook: a bad argument draws a clear message and exit 2
 # before anything is built or run; the README paste replaces exactly the
-# marked sections.  Needs no build.  Prints one line per check and
+# marked sections; a stand-in ci/mutation (LABYRINTH_FIGURES_MUTATION) run once
+# with --compare gives the two mutation fragments.  Needs no build.  Prints one line per check and
 # "figures tests: N passed, M failed"; exit 0 if all passed.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -56,5 +57,25 @@ if cmp -s "$tmp/README2.md" "$tmp/README2.orig"; then
 else
   echo "FAIL paste_figures: README changed although a marker was unpaired"; failed=$((failed + 1))
 fi
+# The mutation hook: bench/figures runs the mutation script once with --compare
+# --out DIR and turns its mutation.md and compare.md into two fragments.
+cat >"$tmp/fake-mutation" <<'FAKE'
+#!/usr/bin/env bash
+[[ "$1" == --compare && "$2" == --out ]] || { echo "fake mutation: unexpected arguments $*" >&2; exit 2; }
+mkdir -p "$3" && echo "| plant | caught |" >"$3/mutation.md" && echo "| plant | guided | random |" >"$3/compare.md"
+FAKE
+chmod +x "$tmp/fake-mutation"
+check "figures: mutation hook runs" 0 "mutation: done" env LABYRINTH_FIGURES_MUTATION="$tmp/fake-mutation" \
+  "$root/bench/figures" --out "$tmp/figs" mutation
+if grep -q '^| plant | caught |$' "$tmp/figs/mutation.md" 2>/dev/null && grep -q '^| plant | guided | random |$' "$tmp/figs/mutation-compare.md" 2>/dev/null &&
+   grep -q '^`ci/mutation --compare' "$tmp/figs/mutation-compare.md"; then
+  echo "ok   figures: mutation.md and mutation-compare.md written with their command"; passed=$((passed + 1))
+else
+  echo "FAIL figures: expected $tmp/figs/mutation.md and mutation-compare.md with the fake tables and the command line; saw:"
+  cat "$tmp/figs"/*.md 2>&1 | sed 's/^/       /'; failed=$((failed + 1))
+fi
+check "figures: a failing section exits 1" 1 "failed: mutation" env LABYRINTH_FIGURES_MUTATION=/bin/false \
+  "$root/bench/figures" --out "$tmp/figs2" mutation
+
 echo "figures tests: $passed passed, $failed failed"
 (( failed == 0 ))
