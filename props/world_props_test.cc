@@ -11,7 +11,10 @@
 //  - merging: two buddies freed in either order merge;
 //  - zone fallback: a request falls back to DMA32 only while DMA32 keeps its
 //    lowmem_reserve, never while NORMAL passes its fast-path check, and
-//    __GFP_DMA32 only ever gets DMA32 pages.
+//    __GFP_DMA32 only ever gets DMA32 pages;
+//  - the highatomic reserve: a request that fails after the reclaim retries
+//    leaves no free page in a highatomic pageblock (should_reclaim_retry
+//    exhausts the reserve before giving up).
 // Every property also requires the world's oracles to stay silent.
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
@@ -20,6 +23,8 @@
 #include <sstream>
 
 #include "alloc/world.h"
+#include "faultinject/config.h"
+#include "faultinject/injector.h"
 #include "props/allocator_sut.h"
 #include "props/generators.h"
 #include "props/kernel_facts.h"
@@ -376,6 +381,88 @@ LABYRINTH_PROP(world_laws, zone_fallback_keeps_the_lowmem_reserve, 300, 100, ())
   if (result) held.push_back({result, order});
   release(sut, held);
   require_silent(sut, "at the end");
+}
+
+// ---- the highatomic reserve --------------------------------------------------------
+
+// Free pages on the MIGRATE_HIGHATOMIC lists of a zone.
+unsigned long free_highatomic_pages(const zone& z) {
+  unsigned long pages = 0;
+  for (unsigned order = 0; order < NR_PAGE_ORDERS; ++order)
+    pages += z.area[order].nr_free_list[MIGRATE_HIGHATOMIC] << order;
+  return pages;
+}
+
+// Goal: the reserve a high-order GFP_ATOMIC allocation set aside is given back
+// before a request that could still make progress fails ("before OOM, exhaust
+// highatomic_reserve": should_reclaim_retry, after MAX_RECLAIM_RETRIES loops
+// without progress, unreserves by force and retries).  Method: the pressure
+// scenario of the slow-path tests with random sizes: a zone big enough to keep
+// a reserve (51200 pages: its 1% is one pageblock), dirty page cache that a
+// GFP_NOFS/GFP_NOIO request cannot reclaim, kswapd making no progress,
+// everything allocated down to the min mark, one GFP_ATOMIC allocation of
+// order 1..4 (it reserves a pageblock), some pages freed again; then an
+// order-0 request.  Law: when should_reclaim_retry keeps seeing a chance (free
+// + reclaimable - reserve above the min mark) and the request still returns
+// NULL, no free page may be left in a highatomic pageblock; no report either
+// way.  (Where free + reclaimable is below the mark the kernel goes to the OOM
+// step without the forced unreserve, so the law does not apply there.)
+LABYRINTH_PROP(world_laws, highatomic_reserve_is_exhausted_before_a_request_fails, 12, 100, ()) {
+  world_config config;
+  config.zones = {{ZONE_NORMAL, 51200}};
+  config.oom_victim_pages = 0;
+  config.checks = check_level::incremental;
+  config.pcp = *gen_discipline();
+  report_sink sink;
+  fi::quiet_source quiet;
+  const auto faults = fi::parse_fault_config("kswapd:probability=100,times=-1,verbose=0");
+  RC_ASSERT(faults.ok());
+  fi::injector injector(faults.config, quiet);
+  world w(config, sink, &injector);
+  const unsigned dirty = *uniform_in(300u, 451u), atomic_order = *uniform_in(1u, 5u), freed = *uniform_in(250u, 501u);
+  const gfp_t gfp = *rc::gen::element(GFP_NOFS, GFP_NOIO);
+  RC_LOG() << dirty << " dirty pages, GFP_ATOMIC order " << atomic_order << ", " << freed << " pages freed, then "
+           << format_gfp(gfp) << " order 0\n";
+  const zone& z = w.zone_at(0);
+  page* result = nullptr;
+  bool retry_has_a_chance = false;
+  try {
+    unsigned cached = 0;
+    for (unsigned i = 0; i < dirty; ++i)
+      if (w.add_to_page_cache(GFP_KERNEL, page_cache_kind::dirty)) ++cached;
+    std::vector<page*> held;  // order-0 pages down to the min mark (no reclaim, no reserve)
+    for (unsigned i = 0; i < config.zones[0].pages; ++i) {
+      page* p = w.alloc_pages(__GFP_NOWARN, 0);
+      if (!p) break;
+      held.push_back(p);
+    }
+    w.alloc_pages(GFP_ATOMIC | __GFP_NOWARN, atomic_order);
+    for (unsigned i = 0; i < freed && !held.empty(); ++i) {
+      w.__free_pages(held.back(), 0);
+      held.pop_back();
+    }
+    w.drain_local_pages();
+    retry_has_a_chance = z.free_pages - z.nr_reserved_highatomic + static_cast<long>(cached) > z.watermark[WMARK_MIN];
+    RC_LOG() << "held " << held.size() << ", cached " << cached << ", free " << z.free_pages << ", reserved "
+             << z.nr_reserved_highatomic << ", min " << z.watermark[WMARK_MIN] << "\n";
+    result = w.alloc_pages(gfp, 0);
+  } catch (const run_halted&) {
+  }
+  RC_LOG() << "result " << (result ? "a page" : "NULL") << "; reserved " << w.stats().highatomic_reserved
+           << ", unreserved " << w.stats().highatomic_unreserved << "; nr_reserved_highatomic "
+           << z.nr_reserved_highatomic << ", free highatomic pages " << free_highatomic_pages(z) << "\n";
+  if (sink.bug_count() > 0) {
+    std::string text;
+    for (const report& r : sink.reports()) text += r.text() + "\n";
+    RC_FAIL("oracle reports:\n" + text);
+  }
+  if (retry_has_a_chance && !result && free_highatomic_pages(z) > 0)
+    RC_FAIL("the request failed while " + std::to_string(free_highatomic_pages(z)) +
+            " free pages stayed in the highatomic reserve (never released under pressure)");
+  RC_TAG(w.stats().highatomic_reserved > 0 ? "reserve taken" : "no reserve");
+  RC_TAG(retry_has_a_chance ? "retry has a chance" : "below the mark even with reclaim");
+  RC_TAG(w.stats().highatomic_unreserved > 0 ? "released" : "kept");
+  RC_TAG(result ? "succeeded" : "failed");
 }
 
 }  // namespace
