@@ -36,6 +36,7 @@ CATEGORIES = {
     "fail_nth_off_by_one": "fault handling",
     "times_not_decremented": "fault handling",
     "zone_lock_irq_unsafe": "locks",
+    "pcp_remote_unlocked": "per-CPU lists (SMP)",
 }
 GENERIC = ("props", "fuzz")
 
