@@ -67,7 +67,7 @@ page* world::rmqueue_smallest(zone& z, unsigned order, migratetype mt) {
       char title[200];
       std::snprintf(title, sizeof title,
                     "BUG: free list corrupt: pfn:%05x on free_area[%u] list %u has flags %#x order %u (pageblock %u)",
-                    page_to_pfn(p), current_order, mt, p->flags, p->order, pageblock_mt(z, page_to_pfn(p)));
+                    page_to_pfn(p), current_order, mt, p->flags.load(), p->order, pageblock_mt(z, page_to_pfn(p)));
       report(report_kind::free_list_corrupt, title, page_dump(p));
     }
     del_from_free_list(z, p, current_order, mt);
@@ -208,7 +208,7 @@ void world::reserve_highatomic_pageblock(zone& z, page* p) {
   if (z.nr_reserved_highatomic < max_managed && pageblock_mt(z, pfn) != MIGRATE_HIGHATOMIC) {
     unsigned changed = move_freepages_block(z, pfn, MIGRATE_HIGHATOMIC);
     z.nr_reserved_highatomic += static_cast<long>(changed * pageblock_nr_pages);
-    ++stats_.highatomic_reserved;
+    ++this_cpu().stats.highatomic_reserved;
   }
   zone_unlock(z, flags);
 }
@@ -229,7 +229,7 @@ bool world::unreserve_highatomic_pageblock(zone_type highest_zoneidx, bool force
       unsigned changed = move_freepages_block(z, pfn, MIGRATE_PCPTYPES_MERGED);
       z.nr_reserved_highatomic -= std::min<long>(changed * pageblock_nr_pages, z.nr_reserved_highatomic);
       if (changed > 0) {
-        ++stats_.highatomic_unreserved;
+        ++this_cpu().stats.highatomic_unreserved;
         zone_unlock(z, flags);
         return true;
       }

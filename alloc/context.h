@@ -10,6 +10,11 @@
 #include "alloc/lockdep.h"
 #include "alloc/mmzone.h"
 #include "alloc/spinlock.h"
+#include "alloc/vmstat.h"
+
+namespace labyrinth::fi {
+class injector;
+}
 
 namespace labyrinth {
 
@@ -57,6 +62,8 @@ struct cpu_state {
   unsigned held_count = 0;
   task_struct* current = nullptr;
   std::array<per_cpu_pages, MAX_NR_ZONES> pcp{};
+  world_stats stats;                // this CPU's event counters
+  fi::injector* injector = nullptr; // this CPU's own decision source, if any (world::set_cpu_injector)
 };
 
 constexpr context_kind context_of(uint32_t preempt_count) {

@@ -83,7 +83,7 @@ void world::do_softirq() {
   for (unsigned restart = 0; restart < MAX_SOFTIRQ_RESTART && cpu.softirq_pending; ++restart) {
     cpu.softirq_pending = false;
     cpu.irqs_disabled = false;
-    ++stats_.softirqs_run;
+    ++this_cpu().stats.softirqs_run;
     if (handler_) handler_->handle(*this, interrupt_kind::softirq, irq_point::between_ops);
     cpu.irqs_disabled = true;
   }
@@ -119,7 +119,7 @@ bool world::deliver_interrupt(interrupt_kind kind, irq_point point) {
   bool ok = false;
   for (unsigned i = 0; i < n; ++i) ok |= allowed[i] == kind;
   if (!ok) return false;
-  ++stats_.interrupts[static_cast<unsigned>(kind)];
+  ++this_cpu().stats.interrupts[static_cast<unsigned>(kind)];
   switch (kind) {
     case interrupt_kind::hardirq:
       irq_enter();
@@ -142,11 +142,11 @@ bool world::deliver_interrupt(interrupt_kind kind, irq_point point) {
 
 void world::interrupt_point(irq_point point) {
   if (sched_) sched_->interleave(sched_point::interrupt_point);
-  if (!injector_) return;
+  if (!has_injector()) return;
   interrupt_kind allowed[3];
   unsigned n = deliverable_interrupts(allowed);
   if (n == 0) return;
-  unsigned choice = injector_->interrupt_at(n, decision_context(static_cast<uint16_t>(point)));
+  unsigned choice = inject_interrupt(n, point);
   if (choice == 0 || choice > n) return;
   deliver_interrupt(allowed[choice - 1], point);
 }

@@ -43,14 +43,27 @@ void world::check_counters(const zone& z) {
   if (listed == z.free_pages && z.free_pages >= 0 && z.free_pages <= static_cast<long>(z.managed_pages)) return;
   char title[200];
   std::snprintf(title, sizeof title, "BUG: page counter corrupt: zone %s NR_FREE_PAGES %ld, free lists hold %ld",
-                z.name(), z.free_pages, listed);
+                z.name(), z.free_pages.load(), listed);
   report(report_kind::counter_corrupt, title);
 }
 
-void world::begin_operation() { ++op_index_; }
+void world::begin_operation() { op_index_.fetch_add(1); }
+
+void world::check_pcp_counters(const cpu_state& cpu, unsigned zone_index) {
+  const per_cpu_pages& pcp = cpu.pcp[zone_index];
+  if (pcp.count == pcp.linked_pages && pcp.count >= 0) return;
+  char title[200];
+  std::snprintf(title, sizeof title, "BUG: page counter corrupt: CPU%u zone %s pcp->count %d, lists hold %d pages",
+                cpu.id, zones_[zone_index].name(), pcp.count, pcp.linked_pages);
+  report(report_kind::counter_corrupt, title);
+}
 
 void world::end_operation() {
   if (config_.checks == check_level::none) return;
+  if (config_.free_running) {
+    end_operation_free_running();
+    return;
+  }
   // With several CPUs, another CPU may be half-way through an update under
   // its lock (switched out at an interleaving point): its zone or list is
   // checked when it is consistent again, not now.
@@ -58,16 +71,29 @@ void world::end_operation() {
   for (const zone& z : zones_)
     if (z.lock.owner_cpu < 0 || z.lock.owner_cpu == self) check_counters(z);
   for (const cpu_state& cpu : cpus_)
-    for (size_t zi = 0; zi < zones_.size(); ++zi) {
+    for (unsigned zi = 0; zi < zones_.size(); ++zi) {
       const per_cpu_pages& pcp = cpu.pcp[zi];
-      if (pcp.count == pcp.linked_pages && pcp.count >= 0) continue;
       if ((pcp.in_use && cpu.id != current_cpu_) || (pcp.lock.owner_cpu >= 0 && pcp.lock.owner_cpu != self)) continue;
-      char title[200];
-      std::snprintf(title, sizeof title, "BUG: page counter corrupt: CPU%u zone %s pcp->count %d, lists hold %d pages",
-                    cpu.id, zones_[zi].name(), pcp.count, pcp.linked_pages);
-      report(report_kind::counter_corrupt, title);
+      check_pcp_counters(cpu, zi);
     }
   if (config_.checks == check_level::full) check_full();
+}
+
+// Free-running: the counters are read under the locks that guard them
+// (zone->lock; this CPU's pcp->lock, which remote drains take), only this
+// CPU's lists are checked, and the full walk waits for quiescence.
+void world::end_operation_free_running() {
+  for (zone& z : zones_) {
+    irq_flags_t flags = spin_lock_irqsave(z.lock);
+    check_counters(z);
+    spin_unlock_irqrestore(z.lock, flags);
+  }
+  cpu_state& cpu = this_cpu();
+  for (unsigned zi = 0; zi < zones_.size(); ++zi) {
+    spin_lock(cpu.pcp[zi].lock);
+    check_pcp_counters(cpu, zi);
+    spin_unlock(cpu.pcp[zi].lock);
+  }
 }
 
 void world::check_quiescent() {
@@ -138,13 +164,13 @@ bool world::check_full_zone(unsigned zi, std::vector<uint8_t>& cover) {
       }
       if (blocks != z.area[order].nr_free_list[mt]) {
         std::snprintf(title, sizeof title, "BUG: page counter corrupt: zone %s order %u list %u holds %lu blocks, nr_free says %lu",
-                      z.name(), order, mt, blocks, z.area[order].nr_free_list[mt]);
+                      z.name(), order, mt, blocks, z.area[order].nr_free_list[mt].load());
         report(report_kind::counter_corrupt, title);
       }
     }
   }
   if (listed != z.free_pages) {
-    std::snprintf(title, sizeof title, "BUG: page counter corrupt: zone %s NR_FREE_PAGES %ld, free lists hold %ld", z.name(), z.free_pages, listed);
+    std::snprintf(title, sizeof title, "BUG: page counter corrupt: zone %s NR_FREE_PAGES %ld, free lists hold %ld", z.name(), z.free_pages.load(), listed);
     report(report_kind::counter_corrupt, title);
   }
   return true;
@@ -229,7 +255,7 @@ void world::check_full() {
     report(report_kind::leak, title, page_dump(&pages_[first_bad]));
   }
   if (cache_pages != page_cache_pages_) {
-    std::snprintf(title, sizeof title, "BUG: page counter corrupt: %lu page cache pages counted, %lu found", page_cache_pages_, cache_pages);
+    std::snprintf(title, sizeof title, "BUG: page counter corrupt: %lu page cache pages counted, %lu found", page_cache_pages_.load(), cache_pages);
     report(report_kind::counter_corrupt, title);
   }
   if (!config_.poison) return;
@@ -308,7 +334,7 @@ void world::teardown_check() {
   if (free_total != managed_total) {
     report(report_kind::leak, "BUG: leak: " + std::to_string(managed_total - free_total) +
                                   " pages missing from the free lists after everything was freed");
-  } else if (stats_.highatomic_reserved == 0 && free_list_signature() != initial_signature_) {
+  } else if (stats().highatomic_reserved == 0 && free_list_signature() != initial_signature_) {
     report(report_kind::free_list_corrupt,
            "BUG: free list corrupt: after everything was freed the free lists differ from the initial ones (unmerged fragments)");
   }

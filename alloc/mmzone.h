@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "alloc/lockless.h"
 #include "alloc/spinlock.h"
 
 namespace labyrinth {
@@ -41,7 +42,9 @@ struct free_area {
   std::array<uint32_t, MIGRATE_TYPES> free_list{};  // list head ids
   // Blocks on each list.  The kernel keeps only the total (nr_free) and asks
   // list_empty(); per-list counts keep the watermark check a pure function.
-  std::array<unsigned long, MIGRATE_TYPES> nr_free_list{};
+  // Written under zone->lock, read locklessly by the watermark checks (as
+  // the kernel reads nr_free).
+  std::array<lockless<unsigned long>, MIGRATE_TYPES> nr_free_list{};
   unsigned long nr_free() const { return nr_free_list[0] + nr_free_list[1]; }
 };
 
@@ -52,8 +55,10 @@ struct zone {
   uint32_t managed_pages = 0;
   std::array<long, NR_WMARK> watermark{};
   std::array<long, MAX_NR_ZONES> lowmem_reserve{};
-  long nr_reserved_highatomic = 0;
-  long free_pages = 0;  // NR_FREE_PAGES: pages on the buddy lists (not pcp)
+  // Written under zone->lock, read locklessly (the kernel's NR_FREE_PAGES is
+  // an atomic_long_t vm_stat; nr_reserved_highatomic is read before the lock).
+  lockless<long> nr_reserved_highatomic = 0;
+  lockless<long> free_pages = 0;  // NR_FREE_PAGES: pages on the buddy lists (not pcp)
   std::array<free_area, NR_PAGE_ORDERS> area{};
   std::vector<uint8_t> pageblock_migratetype;
   spinlock_t lock;

@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "alloc/gfp.h"
+#include "alloc/lockless.h"
 
 namespace labyrinth {
 
@@ -31,10 +32,17 @@ struct list_links {
   uint32_t prev = 0;
 };
 
+// Which fields several CPUs touch at once (free-running mode): flags (a
+// buddy merge reads a neighbour's PG_buddy while its owner changes its other
+// flags; the kernel's page flags are atomic bitops), refcount and mapcount
+// (atomic_t in the kernel: get_page/put_page from any CPU).  They are
+// lockless<>: relaxed atomics, plain moves on x86.  order and the lru links
+// are written by the page's owner or under the lock of the list it is on,
+// and read by others only after seeing PG_buddy under zone->lock.
 struct page {
-  uint32_t flags = 0;
-  int32_t refcount = 0;   // _refcount
-  int32_t mapcount = -1;  // _mapcount: -1 = unmapped
+  lockless<uint32_t> flags = 0;
+  lockless<int32_t> refcount = 0;   // _refcount
+  lockless<int32_t> mapcount = -1;  // _mapcount: -1 = unmapped
   uint8_t order = 0;      // buddy order when PG_buddy, allocation order when PG_allocated
   uint8_t zone = 0;       // zone index in the world
   uint16_t pad = 0;

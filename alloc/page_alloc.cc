@@ -8,6 +8,7 @@
 // with a livelock verdict).
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "alloc/poison.h"
 #include "alloc/preempt.h"
@@ -35,20 +36,20 @@ page* world::alloc_pages(gfp_t gfp, unsigned order) {
   }
   // prepare_alloc_pages(): might_alloc() before should_fail_alloc_page()
   if (gfpflags_allow_blocking(gfp)) might_sleep(__FILE__, __LINE__);
-  if (injector_) {
+  if (has_injector()) {
     fi::page_alloc_request request{order, (gfp & __GFP_NOFAIL) != 0, (gfp & __GFP_HIGHMEM) != 0,
                                    (gfp & __GFP_DIRECT_RECLAIM) != 0, (gfp & __GFP_NOWARN) != 0};
-    if (injector_->should_fail_alloc_page(request, decision_context())) {
-      ++stats_.allocation_failures;
+    if (inject_alloc_failure(request)) {
+      ++this_cpu().stats.allocation_failures;
       return nullptr;
     }
   }
   page* p = get_page_from_freelist(gfp, order, ALLOC_WMARK_LOW, highest);
   if (!p) p = alloc_pages_slowpath(gfp, order, highest);
   if (p) {
-    ++stats_.allocations;
+    ++this_cpu().stats.allocations;
   } else {
-    ++stats_.allocation_failures;
+    ++this_cpu().stats.allocation_failures;
     if (gfp & __GFP_NOFAIL) {
       char title[160];
       std::snprintf(title, sizeof title, "BUG: __GFP_NOFAIL allocation failed: order:%u, mode:%#x(%s)", order, gfp,
@@ -63,7 +64,9 @@ page* world::alloc_pages(gfp_t gfp, unsigned order) {
 // context, restated from the flags (not from alloc_flags).  A request that
 // takes a page from a zone at or below it breached the watermark.
 void world::check_watermark_entitlement(const zone& z, unsigned order, gfp_t gfp, zone_type highest) {
-  if (config_.checks == check_level::none) return;
+  // Free-running: other CPUs move free_pages between the check and the take,
+  // as in the kernel, so the floor cannot be restated after the fact.
+  if (config_.checks == check_level::none || config_.free_running) return;
   uint32_t count = preempt_count();
   bool nomemalloc = gfp & __GFP_NOMEMALLOC;
   if (!nomemalloc && (gfp & __GFP_MEMALLOC)) return;
@@ -84,7 +87,7 @@ void world::check_watermark_entitlement(const zone& z, unsigned order, gfp_t gfp
   std::snprintf(details, sizeof details,
                 "free pages %ld (usable %ld) at or below the entitled floor %ld + lowmem_reserve %ld (min %ld low %ld "
                 "high %ld)\n",
-                z.free_pages, usable, floor, z.lowmem_reserve[highest], z.watermark[WMARK_MIN], z.watermark[WMARK_LOW],
+                z.free_pages.load(), usable, floor, z.lowmem_reserve[highest], z.watermark[WMARK_MIN], z.watermark[WMARK_LOW],
                 z.watermark[WMARK_HIGH]);
   report(report_kind::watermark_breach, title, details);
 }
@@ -140,7 +143,7 @@ void world::prep_new_page(page* p, unsigned order, gfp_t gfp) {
   page_owner& o = owners_[page_to_pfn(p)];
   o.gfp = gfp;
   o.order = static_cast<uint8_t>(order);
-  o.cpu = static_cast<uint8_t>(current_cpu_);
+  o.cpu = static_cast<uint8_t>(cpu_id());
   o.preempt_count = preempt_count();
   o.op_index = op_index_;
   o.freed = false;
@@ -159,7 +162,7 @@ struct slowpath_state {
 };
 
 page* world::alloc_pages_slowpath(gfp_t gfp, unsigned order, zone_type highest) {
-  ++stats_.slowpath_entries;
+  ++this_cpu().stats.slowpath_entries;
   slowpath_state s{gfp, order, highest, (gfp & __GFP_DIRECT_RECLAIM) != 0, order > PAGE_ALLOC_COSTLY_ORDER};
   if constexpr (planted(plant::atomic_direct_reclaim)) s.can_direct_reclaim = true;
   interrupt_point(irq_point::slowpath_entry);
@@ -281,7 +284,18 @@ page* world::alloc_pages_may_oom(gfp_t gfp, unsigned order, zone_type highest, b
   if (order > PAGE_ALLOC_COSTLY_ORDER) return nullptr;
   if (gfp & (__GFP_RETRY_MAYFAIL | __GFP_THISNODE)) return nullptr;
   if (highest < ZONE_NORMAL) return nullptr;
-  bool killed = out_of_memory(gfp, order);
+  // oom_lock: in free-running mode a CPU that finds another one killing
+  // counts that as progress and retries (mutex_trylock in the kernel).
+  if (config_.free_running && !oom_lock_.try_lock()) {
+    *progress = true;
+    return nullptr;
+  }
+  bool killed;
+  {
+    std::optional<host_lock_guard> oom_guard;
+    if (config_.free_running) oom_guard.emplace(oom_lock_, std::adopt_lock);
+    killed = out_of_memory(gfp, order);
+  }
   // The kernel WARNs here (WARN_ON_ONCE_GFP); it is the environment, not a
   // bug of the caller or the allocator, so the model only notes it.
   if (!killed && (gfp & __GFP_NOFAIL)) note("__alloc_pages_may_oom: __GFP_NOFAIL and the OOM killer made no progress");
@@ -325,7 +339,7 @@ bool world::free_pages_prepare(page* p, unsigned order) {
 
 void world::free_the_page(page* p, unsigned order) {
   if (!free_pages_prepare(p, order)) return;
-  ++stats_.frees;
+  ++this_cpu().stats.frees;
   zone& z = zones_[p->zone];
   if (order <= PAGE_ALLOC_COSTLY_ORDER)
     free_unref_page(z, p, order);
@@ -340,7 +354,7 @@ void world::__free_pages(page* p, unsigned order) {
     report(report_kind::double_free, title, page_dump(p));
     return;
   }
-  if (--p->refcount > 0) return;  // put_page_testzero()
+  if (p->refcount.fetch_sub(1) - 1 > 0) return;  // put_page_testzero()
   if (p->order != order) {
     char title[200];
     std::snprintf(title, sizeof title, "BUG: Bad page state in process %s  pfn:%05x", current().comm.c_str(),
@@ -361,7 +375,7 @@ void world::get_page(page* p) {
     report(report_kind::bad_page_state, title, page_dump(p) + "page dumped because: get_page() on a free page\n");
     return;
   }
-  ++p->refcount;
+  p->refcount.fetch_add(1);  // page_ref_inc()
 }
 
 // put_page(): the last reference frees the whole allocation (the model treats
@@ -373,7 +387,7 @@ void world::put_page(page* p) {
     report(report_kind::double_free, title, page_dump(p));
     return;
   }
-  if (--p->refcount == 0) free_the_page(p, p->order);
+  if (p->refcount.fetch_sub(1) - 1 == 0) free_the_page(p, p->order);
 }
 
 }  // namespace labyrinth

@@ -17,7 +17,7 @@ bool world::pcp_enter(per_cpu_pages& pcp, const char* where) {
   if (pcp.in_use) {
     char title[200];
     std::snprintf(title, sizeof title, "BUG: per-cpu page list reentered: %s on CPU%u while another user is inside",
-                  where, current_cpu_);
+                  where, cpu_id());
     report(report_kind::pcp_reentered, title,
            std::string("the ") + pcp_discipline_name(config_.pcp) +
                " discipline should have kept this context out of the list\n");
@@ -33,7 +33,7 @@ void world::pcp_exit(per_cpu_pages& pcp) { pcp.in_use = false; }
 int world::rmqueue_bulk(zone& z, unsigned order, int count, per_cpu_pages& pcp, unsigned alloc_flags) {
   irq_flags_t flags = zone_lock(z);
   interrupt_point(irq_point::pcp_refill);
-  bool injected = injector_ && injector_->should_fail(fi::fault_site::pcp_refill, 1u << order, decision_context());
+  bool injected = inject_failure(fi::fault_site::pcp_refill, 1u << order);
   int wanted = injected ? count / 2 : count;
   int allocated = 0;
   for (; allocated < wanted; ++allocated) {
@@ -54,7 +54,7 @@ int world::rmqueue_bulk(zone& z, unsigned order, int count, per_cpu_pages& pcp, 
       allocated = 0;
     }
   }
-  ++stats_.pcp_refills;
+  ++this_cpu().stats.pcp_refills;
   zone_unlock(z, flags);
   return allocated;
 }
@@ -89,7 +89,7 @@ page* world::pcp_take(zone& z, per_cpu_pages& pcp, unsigned order, unsigned allo
   }
   p->flags &= ~PG_pcp;
   if constexpr (!planted(plant::pcp_count_drift)) pcp.count = count - (1 << order);
-  ++stats_.pcp_hits;
+  ++this_cpu().stats.pcp_hits;
   return p;
 }
 
@@ -109,7 +109,7 @@ page* world::rmqueue_pcplist(zone& z, unsigned order, unsigned alloc_flags) {
   if constexpr (!planted(plant::pcp_irq_unsafe)) {
     if (!spin_trylock(pcp.lock)) {  // busy: a parallel drain or the interrupted context
       preempt_enable();
-      ++stats_.pcp_trylock_fallbacks;
+      ++this_cpu().stats.pcp_trylock_fallbacks;
       return nullptr;
     }
   }
@@ -146,7 +146,7 @@ void world::free_pcppages_bulk(zone& z, int count, per_cpu_pages& pcp) {
     p->flags &= ~PG_pcp;
     free_one_page_locked(z, p, order);
   }
-  ++stats_.pcp_bulk_frees;
+  ++this_cpu().stats.pcp_bulk_frees;
   zone_unlock(z, flags);
 }
 
@@ -184,7 +184,7 @@ void world::free_unref_page(zone& z, page* p, unsigned order) {
   if constexpr (!planted(plant::pcp_irq_unsafe)) {
     if (!spin_trylock(pcp.lock)) {
       preempt_enable();
-      ++stats_.pcp_trylock_fallbacks;
+      ++this_cpu().stats.pcp_trylock_fallbacks;
       free_one_page(z, p, order);
       return;
     }
@@ -197,53 +197,64 @@ void world::free_unref_page(zone& z, page* p, unsigned order) {
 }
 
 // drain_pages_zone(): everything on one CPU's list for one zone back to the
-// buddy lists, a batch at a time.  A remote list (another CPU's) is drained
-// under its pcp->lock; under the irqsave discipline a remote drain is only
-// right where one CPU runs at a time (no scheduler) or the remote CPU is
-// stopped, which the SMP scheduler avoids by per-CPU work (drain_all_pages).
+// buddy lists, a batch at a time; the count is read under the list's lock
+// (6.x), so a remote drain never reads it while its owner changes it.  A
+// remote list (another CPU's) is drained under its pcp->lock; under the
+// irqsave discipline a remote drain is only right where one CPU runs at a
+// time (no scheduler) or the remote CPU is stopped, which the SMP scheduler
+// avoids by per-CPU work (drain_all_pages), and free-running mode refuses.
 void world::drain_pages_zone(unsigned cpu, zone& z) {
   per_cpu_pages& pcp = cpus_[cpu].pcp[&z - zones_.data()];
-  const bool remote = cpu != current_cpu_;
+  const bool remote = cpu != cpu_id();
   // Planted: a remote list is touched with no lock at all.
   const bool unlocked = planted(plant::pcp_remote_unlocked) && remote;
-  const bool irqsave = config_.pcp == pcp_discipline::irqsave && !remote;
-  for (unsigned rounds = 0; pcp.count > 0 && rounds < nr_pages(); ++rounds) {
+  const bool irqsave = config_.pcp == pcp_discipline::irqsave && (!remote || !sched_);
+  // One CPU at a time (inline or scheduled), an empty list is skipped without
+  // its lock, as the model did before free-running mode.
+  if (!config_.free_running && pcp.count <= 0) return;
+  for (unsigned rounds = 0; rounds < nr_pages(); ++rounds) {
     irq_flags_t flags = 0;
     if (unlocked)
       ;
-    else if (irqsave || (config_.pcp == pcp_discipline::irqsave && !sched_))
+    else if (irqsave)
       flags = local_irq_save();
     else
       spin_lock(pcp.lock);
-    pcp_enter(pcp, "drain");
-    int to_drain = std::min(pcp.count, pcp.batch << 5);  // CONFIG_PCP_BATCH_SCALE_MAX = 5
-    if constexpr (planted(plant::drain_loses_pages)) {
-      if (!lists_.empty(pcp.lists[0])) {  // the last order-0 page is dropped, not freed
-        uint32_t pfn = lists_.last(pcp.lists[0]);
-        lists_.del(pfn);
-        pages_[pfn].flags = 0;
-        pcp.linked_pages -= 1;
-        pcp.count -= 1;
-        to_drain = std::min(to_drain, pcp.count);
+    int count = pcp.count;
+    if (count > 0) {
+      pcp_enter(pcp, "drain");
+      int to_drain = std::min(count, pcp.batch << 5);  // CONFIG_PCP_BATCH_SCALE_MAX = 5
+      if constexpr (planted(plant::drain_loses_pages)) {
+        if (!lists_.empty(pcp.lists[0])) {  // the last order-0 page is dropped, not freed
+          uint32_t pfn = lists_.last(pcp.lists[0]);
+          lists_.del(pfn);
+          pages_[pfn].flags = 0;
+          pcp.linked_pages -= 1;
+          pcp.count -= 1;
+          to_drain = std::min(to_drain, pcp.count);
+        }
       }
+      free_pcppages_bulk(z, to_drain, pcp);
+      pcp_exit(pcp);
+      count = pcp.count;
     }
-    free_pcppages_bulk(z, to_drain, pcp);
-    pcp_exit(pcp);
     if (unlocked)
       ;
-    else if (irqsave || (config_.pcp == pcp_discipline::irqsave && !sched_))
+    else if (irqsave)
       local_irq_restore(flags);
     else
       spin_unlock(pcp.lock);
+    if (count <= 0) break;
   }
 }
 
 void world::drain_local_pages() {
-  for (zone& z : zones_) drain_pages_zone(current_cpu_, z);
+  for (zone& z : zones_) drain_pages_zone(cpu_id(), z);
 }
 
 // __drain_all_pages(): every CPU's lists.  Without a scheduler one CPU runs
-// at a time, so a remote drain runs here.  With one: under the trylock
+// at a time, so a remote drain runs here (and in free-running mode, under the
+// trylock discipline only, where the remote CPU runs at the same time).  With one: under the trylock
 // discipline (6.x) remote lists are drained from here under their pcp->lock,
 // as the kernel does since 5.19; under irqsave (<= 5.13) the kernel queues
 // drain work on each CPU and flushes it, and so does the scheduler.

@@ -4,6 +4,7 @@
 // SWAP_CLUSTER_MAX pages; kswapd balancing to the high watermark, run as its
 // own task at scheduling points; and an OOM killer with one victim process
 // (world_config::oom_victim_pages), after which the current task is chosen.
+#include <algorithm>
 #include <cstdio>
 
 #include "alloc/world.h"
@@ -14,6 +15,7 @@ namespace labyrinth {
 page* world::add_to_page_cache(gfp_t gfp, page_cache_kind kind) {
   page* p = alloc_pages(gfp, 0);
   if (!p) return nullptr;
+  host_lock_guard guard(lru_lock_, config_.free_running);
   p->flags |= PG_lru;
   if (kind == page_cache_kind::dirty) p->flags |= PG_dirty;
   if (kind == page_cache_kind::swapbacked) p->flags |= PG_swapbacked;
@@ -22,16 +24,24 @@ page* world::add_to_page_cache(gfp_t gfp, page_cache_kind kind) {
   return p;
 }
 
-bool world::remove_from_page_cache(page* p) {
+// Takes the page off the LRU under the LRU lock; false if it is not there.
+bool world::isolate_from_page_cache(page* p) {
+  host_lock_guard guard(lru_lock_, config_.free_running);
   if (!(p->flags & PG_lru) || !(p->flags & PG_allocated)) return false;
   lists_.del(page_to_pfn(p));
   p->flags &= ~(PG_lru | PG_dirty | PG_swapbacked);
   --page_cache_pages_;
+  return true;
+}
+
+bool world::remove_from_page_cache(page* p) {
+  if (!isolate_from_page_cache(p)) return false;
   put_page(p);
   return true;
 }
 
 unsigned long world::zone_reclaimable_pages(const zone& z) const {
+  host_lock_guard guard(lru_lock_, config_.free_running);
   unsigned long count = 0;
   uint32_t head = page_cache_lru_;
   unsigned long seen = 0;
@@ -43,32 +53,46 @@ unsigned long world::zone_reclaimable_pages(const zone& z) const {
 // shrink_folio_list(), much reduced: oldest first, skipping pages this gfp
 // may not reclaim.
 unsigned long world::shrink_page_cache(unsigned long target, gfp_t gfp) {
+  // isolate_lru_folios(): take the pages off the LRU under its lock, then
+  // release them (shrink_folio_list) without it.
+  page* isolated[SWAP_CLUSTER_MAX];
   unsigned long reclaimed = 0;
-  uint32_t head = page_cache_lru_;
-  uint32_t n = lists_.last(head);
-  for (unsigned long scanned = 0; n != head && reclaimed < target && scanned < nr_pages(); ++scanned) {
-    uint32_t prev = lists_.links(n).prev;
-    page* p = &pages_[n];
-    bool may_reclaim = !((p->flags & PG_dirty) && !(gfp & __GFP_FS)) && !((p->flags & PG_swapbacked) && !(gfp & __GFP_IO));
-    if (may_reclaim && remove_from_page_cache(p)) ++reclaimed;
-    n = prev;
+  target = std::min<unsigned long>(target, SWAP_CLUSTER_MAX);
+  {
+    host_lock_guard guard(lru_lock_, config_.free_running);
+    uint32_t head = page_cache_lru_;
+    uint32_t n = lists_.last(head);
+    for (unsigned long scanned = 0; n != head && reclaimed < target && scanned < nr_pages(); ++scanned) {
+      uint32_t prev = lists_.links(n).prev;
+      page* p = &pages_[n];
+      bool may_reclaim =
+          !((p->flags & PG_dirty) && !(gfp & __GFP_FS)) && !((p->flags & PG_swapbacked) && !(gfp & __GFP_IO));
+      if (may_reclaim && (p->flags & PG_lru) && (p->flags & PG_allocated)) {
+        lists_.del(n);
+        p->flags &= ~(PG_lru | PG_dirty | PG_swapbacked);
+        --page_cache_pages_;
+        isolated[reclaimed++] = p;
+      }
+      n = prev;
+    }
   }
-  stats_.pages_reclaimed += reclaimed;
+  for (unsigned long i = 0; i < reclaimed; ++i) put_page(isolated[i]);
+  this_cpu().stats.pages_reclaimed += reclaimed;
   return reclaimed;
 }
 
 // try_to_free_pages(): fault site `reclaim` makes it reclaim nothing
 // (outcome 0) or half its target (outcome 1).
 unsigned long world::try_to_free_pages(gfp_t gfp, unsigned order) {
-  ++stats_.direct_reclaims;
+  ++this_cpu().stats.direct_reclaims;
   if (!(gfp & __GFP_DIRECT_RECLAIM)) {
     report(report_kind::nonblocking_reclaim,
            "BUG: non-blocking allocation entered direct reclaim: mode:" + format_gfp(gfp),
            "a request without __GFP_DIRECT_RECLAIM must fail at !can_direct_reclaim instead\n");
   }
   unsigned long target = SWAP_CLUSTER_MAX;
-  if (injector_ && injector_->should_fail(fi::fault_site::reclaim, target, decision_context()))
-    target = injector_->failure_outcome(fi::fault_site::reclaim, decision_context()) == 0 ? 0 : target / 2;
+  if (inject_failure(fi::fault_site::reclaim, target))
+    target = inject_outcome(fi::fault_site::reclaim) == 0 ? 0 : target / 2;
   interrupt_point(irq_point::inside_reclaim);
   cond_resched(__FILE__, __LINE__);
   return shrink_page_cache(target, gfp);
@@ -77,7 +101,7 @@ unsigned long world::try_to_free_pages(gfp_t gfp, unsigned order) {
 // wakeup_kswapd(): only when no eligible zone is balanced at the high mark.
 void world::wakeup_kswapd(unsigned order, zone_type highest) {
   if (pgdat_balanced(order, highest)) return;
-  if (!kswapd_wanted_) ++stats_.kswapd_wakeups;
+  if (!kswapd_wanted_) ++this_cpu().stats.kswapd_wakeups;
   if (!kswapd_wanted_ || highest > kswapd_highest_zoneidx_) kswapd_highest_zoneidx_ = highest;
   kswapd_wanted_ = true;
   if (order > kswapd_order_) kswapd_order_ = order;
@@ -94,17 +118,16 @@ bool world::pgdat_balanced(unsigned order, zone_type highest) const {
 // is balanced for the waker's order and highest zone (pgdat_balanced), nothing
 // is left, or MAX_RECLAIM_RETRIES rounds.
 void world::kswapd_run() {
-  if (!kswapd_wanted_ || in_kswapd_) return;
+  if (!kswapd_wanted_ || in_kswapd_.exchange(true)) return;  // one kswapd at a time
   kswapd_wanted_ = false;
-  in_kswapd_ = true;
-  ++stats_.kswapd_runs;
+  ++this_cpu().stats.kswapd_runs;
   task_struct* interrupted = this_cpu().current;
   this_cpu().current = &kswapd_task_;
   for (unsigned round = 0; round < MAX_RECLAIM_RETRIES; ++round) {
     if (pgdat_balanced(kswapd_order_, kswapd_highest_zoneidx_)) break;
     unsigned long target = SWAP_CLUSTER_MAX;
-    if (injector_ && injector_->should_fail(fi::fault_site::kswapd, target, decision_context())) {
-      if (injector_->failure_outcome(fi::fault_site::kswapd, decision_context()) == 0) break;
+    if (inject_failure(fi::fault_site::kswapd, target)) {
+      if (inject_outcome(fi::fault_site::kswapd) == 0) break;
       target /= 2;
     }
     interrupt_point(irq_point::kswapd);
@@ -132,10 +155,10 @@ void world::schedule_point() {
 // makes the step free nothing.
 bool world::out_of_memory(gfp_t gfp, unsigned order) {
   if (!(gfp & __GFP_FS)) return true;
-  if (injector_ && injector_->should_fail(fi::fault_site::oom, 1u << order, decision_context())) return false;
+  if (inject_failure(fi::fault_site::oom, 1u << order)) return false;
   if (oom_victim_pages_ > 0) {
     note("Out of memory: Killed process 100 (victim), " + std::to_string(oom_victim_pages_) + " pages");
-    ++stats_.oom_kills;
+    ++this_cpu().stats.oom_kills;
     for (unsigned long i = 0; i < oom_victim_pages_ && !lists_.empty(oom_victim_list_); ++i) {
       uint32_t pfn = lists_.first(oom_victim_list_);
       lists_.del(pfn);
@@ -148,7 +171,7 @@ bool world::out_of_memory(gfp_t gfp, unsigned order) {
   }
   if (!current().oom_victim) {
     note("Out of memory: Killed process " + std::to_string(current().pid) + " (" + current().comm + ")");
-    ++stats_.oom_kills;
+    ++this_cpu().stats.oom_kills;
     current().oom_victim = true;
   }
   return true;

@@ -4,7 +4,11 @@
 // kernel's "spinlock recursion" and halts the run.  With an SMP scheduler
 // (smp/hooks.h) a CPU spinning on a held lock, its own included, waits while
 // the others run, and the scheduler reports the lockup if nothing can run.
+// In free-running mode (world_config::free_running) the lock really excludes:
+// the owner word is taken by compare-and-swap and released with a release
+// store; a spin that never ends is reported as a lockup.
 #include <cstdio>
+#include <thread>
 
 #include "alloc/preempt.h"
 #include "alloc/world.h"
@@ -22,18 +26,48 @@ const char* lock_flavour_name(lock_flavour flavour) {
   return "?";
 }
 
+lock_class_id world::register_lock_class(const char* name) {
+  host_lock_guard guard(lockdep_lock_, config_.free_running);
+  return lockdep_.register_class(name);
+}
+
 spinlock_t world::make_lock(const char* class_name, uint16_t instance) {
   spinlock_t lock;
-  lock.lock_class = lockdep_.register_class(class_name);
+  lock.lock_class = register_lock_class(class_name);
   lock.instance = instance;
   return lock;
+}
+
+namespace {
+// Free-running mode: how many failed attempts on a lock another CPU holds
+// before the spin is declared a lockup (the kernel's old spinlock debugging
+// said "BUG: spinlock lockup suspected" after about a second of spinning).
+constexpr uint64_t spin_lockup_attempts = uint64_t(1) << 26;
+}  // namespace
+
+// do_raw_spin_lock() of free-running mode: spin until the lock word goes from
+// -1 to this CPU.  Every attempt after the first yields the host CPU (the
+// machine may have fewer cores than the model has CPUs).
+void world::spin_until_acquired(spinlock_t& lock, unsigned cpu) {
+  for (uint64_t attempt = 0; attempt < spin_lockup_attempts; ++attempt) {
+    int16_t expected = -1;
+    if (lock.owner_cpu.compare_exchange_acquire(expected, static_cast<int16_t>(cpu))) return;
+    if (halted_) throw run_halted{report_kind::lockup};  // the holder halted: this CPU stops too
+    if (attempt > 0) std::this_thread::yield();
+  }
+  char title[200];
+  std::snprintf(title, sizeof title, "BUG: spinlock lockup suspected on CPU#%u, %s/%d", cpu,
+                this_cpu().current->comm.c_str(), this_cpu().current->pid);
+  report(report_kind::lockup, title,
+         std::string(" lock: ") + lockdep_.class_name(lock.lock_class) + "#" + std::to_string(lock.instance) +
+             ", .owner_cpu: " + std::to_string(lock.owner_cpu.load()) + "\n");
 }
 
 void world::lock_acquire(spinlock_t& lock, lock_flavour flavour, bool trylock) {
   if (sched_ && !trylock) sched_->interleave(sched_point::lock_acquire);
   cpu_state& cpu = this_cpu();
   if (lock.lock_class == no_lock_class) {  // never spin_lock_init()ed
-    lock.lock_class = lockdep_.register_class("(uninitialized lock)");
+    lock.lock_class = register_lock_class("(uninitialized lock)");
     report(report_kind::warning, "BUG: spinlock bad magic on CPU#" + std::to_string(cpu.id),
            "the lock was used without spin_lock_init() (world::make_lock)\n");
   }
@@ -45,7 +79,11 @@ void world::lock_acquire(spinlock_t& lock, lock_flavour flavour, bool trylock) {
   state.hardirqs_enabled = !cpu.irqs_disabled;
   state.softirqs_enabled = softirq_count(cpu.preempt_count) == 0;
   state.trylock = trylock;
-  lockdep_finding finding = lockdep_.acquire(lock.lock_class, state, held, cpu.held_count, cpu.interrupt_depth);
+  lockdep_finding finding;
+  {
+    host_lock_guard guard(lockdep_lock_, config_.free_running);
+    finding = lockdep_.acquire(lock.lock_class, state, held, cpu.held_count, cpu.interrupt_depth);
+  }
   if (finding.kind == lockdep_finding::inconsistent)
     report(report_kind::lockdep_inconsistent, finding.title, finding.details);
   else if (finding.kind == lockdep_finding::irq_inversion)
@@ -59,7 +97,7 @@ void world::lock_acquire(spinlock_t& lock, lock_flavour flavour, bool trylock) {
     for (unsigned spins = 0; lock.owner_cpu >= 0 && spins < (1u << 20); ++spins) sched_->spin_wait(lock);
     return;
   }
-  if (lock.owner_cpu == static_cast<int16_t>(cpu.id)) {
+  if (lock.owner_cpu.load() == static_cast<int16_t>(cpu.id)) {
     char title[200];
     std::snprintf(title, sizeof title, "BUG: spinlock recursion on CPU#%u, %s/%d", cpu.id, cpu.current->comm.c_str(),
                   cpu.current->pid);
@@ -67,9 +105,12 @@ void world::lock_acquire(spinlock_t& lock, lock_flavour flavour, bool trylock) {
            std::string(" lock: ") + lockdep_.class_name(lock.lock_class) + "#" + std::to_string(lock.instance) +
                " is already held by this CPU (an interrupted context): spinning here never ends\n");
   }
+  if (config_.free_running) spin_until_acquired(lock, cpu.id);
 }
 
 namespace {
+// Records the lock as held by this CPU.  In free-running mode the lock word
+// already names this CPU (spin_until_acquired, or spin_trylock's swap).
 void push_held(cpu_state& cpu, spinlock_t& lock, lock_flavour flavour) {
   if (cpu.held_count < MAX_LOCK_DEPTH) cpu.held[cpu.held_count++] = {&lock, flavour, cpu.interrupt_depth};
   lock.owner_cpu = static_cast<int16_t>(cpu.id);
@@ -82,7 +123,7 @@ void world::lock_release(spinlock_t& lock, lock_flavour flavour) {
     if (cpu.held[i].lock != &lock) continue;
     for (unsigned j = i; j + 1 < cpu.held_count; ++j) cpu.held[j] = cpu.held[j + 1];
     --cpu.held_count;
-    lock.owner_cpu = -1;
+    lock.owner_cpu.store_release(-1);
     if (sched_) sched_->interleave(sched_point::lock_release);
     return;
   }
@@ -151,7 +192,14 @@ void world::spin_unlock_bh(spinlock_t& lock) {
 bool world::spin_trylock(spinlock_t& lock) {
   preempt_disable();
   if (sched_) sched_->interleave(sched_point::lock_acquire);
-  if (lock.owner_cpu >= 0) {
+  bool taken;
+  if (config_.free_running) {
+    int16_t expected = -1;
+    taken = lock.owner_cpu.compare_exchange_acquire(expected, static_cast<int16_t>(this_cpu().id));
+  } else {
+    taken = lock.owner_cpu.load() < 0;
+  }
+  if (!taken) {
     preempt_enable();
     return false;
   }

@@ -62,6 +62,10 @@ void validate(const world_config& config) {
   if (config.page_bytes == 0 || config.page_bytes > 4096)
     throw std::invalid_argument("world_config: page_bytes in 1..4096");
   if (config.max_interrupt_depth > 8) throw std::invalid_argument("world_config: max_interrupt_depth <= 8");
+  if (config.free_running && config.pcp != pcp_discipline::trylock)
+    throw std::invalid_argument(
+        "world_config: free_running needs the trylock pcp discipline (the irqsave discipline drains remote CPUs "
+        "from a per-CPU workqueue, which the model does not run)");
 }
 
 // int_sqrt() from lib/math/int_sqrt.c, by value.
@@ -95,11 +99,11 @@ world::world(const world_config& config, report_sink& sink, fi::injector* inject
   lists_.reset(pages_.data(), total);
   zone_lock_class_ = lockdep_.register_class("zone->lock");
   pcp_lock_class_ = lockdep_.register_class("pcp->lock");
-  task_.pid = 1;
-  task_.comm = "labyrinth";
   kswapd_task_.pid = 2;
   kswapd_task_.comm = "kswapd0";
   kswapd_task_.flags = PF_MEMALLOC | PF_KSWAPD;
+  task_.pid = 1;
+  task_.comm = "labyrinth";
   cpus_.resize(config_.nr_cpus);
   cpu_tasks_.resize(config_.nr_cpus - 1);
   for (unsigned cpu = 1; cpu < config_.nr_cpus; ++cpu) {
@@ -239,11 +243,11 @@ void world::populate_oom_victim() {
 
 fi::decision_context world::decision_context(uint16_t point) const {
   fi::decision_context context;
-  context.cpu = current_cpu_;
+  context.cpu = cpu_id();
   context.preempt_count = preempt_count();
   context.in_task = in_task(preempt_count());
   context.in_interrupt = in_interrupt(preempt_count());
-  context.op_index = op_index_;
+  context.op_index = op_index_.load();
   context.point = point;
   return context;
 }
@@ -282,7 +286,7 @@ std::string world::page_dump(const page* p) const {
   std::snprintf(line, sizeof line,
                 "page: pfn:%05x refcount:%d mapcount:%d order:%u zone:%s flags:%#x mms:%#x\n"
                 "page last allocated via order %u, gfp_mask %#x(%s), cpu %u, preempt_count %x, op #%llu%s\n",
-                pfn, p->refcount, p->mapcount + 1, p->order, zones_[p->zone].name(), p->flags, p->mapped_mms,
+                pfn, p->refcount.load(), p->mapcount.load() + 1, p->order, zones_[p->zone].name(), p->flags.load(), p->mapped_mms,
                 o.order, o.gfp, format_gfp(o.gfp).c_str(), o.cpu, o.preempt_count,
                 static_cast<unsigned long long>(o.op_index), o.allocations ? "" : " (never allocated)");
   std::string dump = line;
@@ -301,13 +305,78 @@ void world::report(report_kind kind, std::string title, std::string details) {
   r.details = std::move(details);
   if (!r.details.empty() && r.details.back() != '\n') r.details += '\n';
   r.details += context_dump();
-  r.op_index = op_index_;
-  sink_.deliver(std::move(r));
-  if (report_kind_fatal(kind)) throw run_halted{kind};
+  r.op_index = op_index_.load();
+  {
+    host_lock_guard guard(report_lock_, config_.free_running);
+    sink_.deliver(std::move(r));
+  }
+  if (report_kind_fatal(kind)) {
+    halted_ = true;
+    throw run_halted{kind};
+  }
 }
 
 void world::note(std::string line) {
+  host_lock_guard guard(log_lock_, config_.free_running);
   if (log_.size() < 256) log_.push_back(std::move(line));
+}
+
+// ---- CPUs -------------------------------------------------------------------
+
+namespace {
+// The calling thread's CPU binding (cpu_binding).
+struct thread_cpu {
+  const world* w = nullptr;
+  unsigned cpu = 0;
+};
+thread_local thread_cpu this_thread_cpu;
+}  // namespace
+
+unsigned world::cpu_id() const { return this_thread_cpu.w == this ? this_thread_cpu.cpu : current_cpu_; }
+
+cpu_binding::cpu_binding(world& w, unsigned cpu) {
+  if (cpu >= w.nr_cpus()) throw std::invalid_argument("cpu_binding: no such CPU");
+  if (this_thread_cpu.w) throw std::logic_error("cpu_binding: this thread is already bound to a CPU");
+  this_thread_cpu = {&w, cpu};
+}
+
+cpu_binding::~cpu_binding() { this_thread_cpu = {}; }
+
+world_stats world::stats() const {
+  world_stats sum;
+  for (const cpu_state& cpu : cpus_) sum += cpu.stats;
+  return sum;
+}
+
+// ---- the decision source ------------------------------------------------------
+
+bool world::inject_alloc_failure(const fi::page_alloc_request& request) {
+  if (fi::injector* own = this_cpu().injector) return own->should_fail_alloc_page(request, decision_context());
+  if (!injector_) return false;
+  host_lock_guard guard(injector_lock_, config_.free_running);
+  return injector_->should_fail_alloc_page(request, decision_context());
+}
+
+bool world::inject_failure(fi::fault_site site, uint64_t size) {
+  if (fi::injector* own = this_cpu().injector) return own->should_fail(site, size, decision_context());
+  if (!injector_) return false;
+  host_lock_guard guard(injector_lock_, config_.free_running);
+  return injector_->should_fail(site, size, decision_context());
+}
+
+unsigned world::inject_outcome(fi::fault_site site) {
+  if (fi::injector* own = this_cpu().injector) return own->failure_outcome(site, decision_context());
+  if (!injector_) return 0;
+  host_lock_guard guard(injector_lock_, config_.free_running);
+  return injector_->failure_outcome(site, decision_context());
+}
+
+unsigned world::inject_interrupt(unsigned deliverable, irq_point point) {
+  fi::decision_context context = decision_context(static_cast<uint16_t>(point));
+  if (fi::injector* own = this_cpu().injector) return own->interrupt_at(deliverable, context);
+  if (!injector_) return 0;
+  host_lock_guard guard(injector_lock_, config_.free_running);
+  return injector_->interrupt_at(deliverable, context);
 }
 
 void world::warn(const std::string& what) { report(report_kind::warning, "WARNING: " + what); }

@@ -14,13 +14,16 @@
 #include "alloc/alloc_flags.h"
 #include "alloc/context.h"
 #include "alloc/gfp.h"
+#include "alloc/host_lock.h"
 #include "alloc/interrupt.h"
 #include "alloc/lockdep.h"
+#include "alloc/lockless.h"
 #include "alloc/mmzone.h"
 #include "alloc/page.h"
 #include "alloc/page_list.h"
 #include "alloc/report.h"
 #include "alloc/smp/hooks.h"
+#include "alloc/vmstat.h"
 #include "faultinject/injector.h"
 
 namespace labyrinth {
@@ -55,22 +58,23 @@ struct world_config {
   unsigned max_interrupt_depth = 3; // interrupt frames nested on one CPU
   uint32_t oom_victim_pages = 64;   // another process's memory the OOM killer may free
   unsigned slowpath_loop_limit = 64;  // model bound on slow-path retries (the kernel has none for NOFAIL)
+  // Free-running mode: one host thread per simulated CPU, all at once (see
+  // cpu_binding).  Spinlocks then really exclude (an atomic owner in each
+  // spinlock_t), and the model's own shared bookkeeping (lockdep graph,
+  // report sink, shared injector, log, LRU, OOM) is behind host locks.  It
+  // needs the trylock pcp discipline (remote drains under pcp->lock).  The
+  // walks over everything (check_full, teardown_check, stats()) run at
+  // quiescence; the per-operation checks take the locks they read under and
+  // cover the local CPU only; the watermark entitlement oracle is off (the
+  // kernel's watermark check is racy by design).  Off (default): the
+  // single-threaded world, at its old cost.
+  bool free_running = false;
 };
 
 // Page cache pages and what reclaiming them needs (mm/vmscan.c may_enter_fs,
 // and swap-out's need for __GFP_IO).
 enum class page_cache_kind : uint8_t { clean, dirty, swapbacked };
 const char* page_cache_kind_name(page_cache_kind kind);
-
-struct world_stats {
-  uint64_t allocations = 0, allocation_failures = 0, frees = 0;
-  uint64_t pcp_hits = 0, pcp_trylock_fallbacks = 0, pcp_refills = 0, pcp_bulk_frees = 0;
-  uint64_t slowpath_entries = 0, direct_reclaims = 0, pages_reclaimed = 0;
-  uint64_t kswapd_wakeups = 0, kswapd_runs = 0, oom_kills = 0;
-  uint64_t highatomic_reserved = 0, highatomic_unreserved = 0;
-  uint64_t interrupts[3] = {0, 0, 0};  // by interrupt_kind
-  uint64_t softirqs_run = 0;
-};
 
 class world {
  public:
@@ -79,9 +83,16 @@ class world {
   world(const world&) = delete;
   world& operator=(const world&) = delete;
 
-  // ---- contexts (context.cc) ------------------------------------------
-  cpu_state& this_cpu() { return cpus_[current_cpu_]; }
-  const cpu_state& this_cpu() const { return cpus_[current_cpu_]; }
+  // ---- CPUs and contexts (context.cc) ------------------------------------
+  // smp_processor_id(): the CPU the calling thread is bound to (cpu_binding),
+  // else the world's current CPU (set_current_cpu, 0 by default).
+  unsigned cpu_id() const;
+  unsigned nr_cpus() const { return static_cast<unsigned>(cpus_.size()); }
+  cpu_state& this_cpu() { return cpus_[cpu_id()]; }
+  const cpu_state& this_cpu() const { return cpus_[cpu_id()]; }
+  cpu_state& cpu(unsigned id) { return cpus_[id]; }
+  const cpu_state& cpu(unsigned id) const { return cpus_[id]; }
+  bool free_running() const { return config_.free_running; }
   task_struct& current() { return *this_cpu().current; }
   uint32_t preempt_count() const { return this_cpu().preempt_count; }
   bool irqs_disabled() const { return this_cpu().irqs_disabled; }
@@ -108,7 +119,7 @@ class world {
   void cond_resched(const char* file, int line);
 
   // ---- spinlocks (spinlock.cc) ------------------------------------------
-  lock_class_id register_lock_class(const char* name) { return lockdep_.register_class(name); }
+  lock_class_id register_lock_class(const char* name);
   spinlock_t make_lock(const char* class_name, uint16_t instance = 0);
   void spin_lock(spinlock_t& lock);
   void spin_unlock(spinlock_t& lock);
@@ -153,7 +164,8 @@ class world {
   void set_smp_hooks(smp_hooks* hooks) { sched_ = hooks; }
   smp_hooks* smp() const { return sched_; }
   unsigned current_cpu() const { return current_cpu_; }
-  // The scheduler's context switch: which CPU's state is this_cpu() now.
+  // The scheduler's context switch: which CPU's state is this_cpu() now, on
+  // every thread not bound to a CPU (cpu_binding).
   void set_current_cpu(unsigned cpu) { current_cpu_ = cpu; }
   // Each CPU's own task (CPU 0's is the single-CPU world's task), and kswapd's.
   task_struct& cpu_task(unsigned cpu) { return cpu == 0 ? task_ : cpu_tasks_[cpu - 1]; }
@@ -206,8 +218,10 @@ class world {
   zone* zone_of_type(zone_type type);
   const page_owner& owner(uint32_t pfn) const { return owners_[pfn]; }
   const world_config& config() const { return config_; }
-  const world_stats& stats() const { return stats_; }
-  uint64_t op_index() const { return op_index_; }
+  bool has_injector() const { return injector_ || this_cpu().injector; }
+  // The sum of every CPU's counters (in free-running mode: at quiescence).
+  world_stats stats() const;
+  uint64_t op_index() const { return op_index_.load(); }
   long min_free_kbytes() const { return min_free_kbytes_; }
   const std::vector<std::string>& log() const { return log_; }
   report_sink& sink() { return sink_; }
@@ -225,6 +239,10 @@ class world {
   // Swap the decision source's injector between operations (properties re-arm
   // faults between commands); nullptr: no faults, no interrupts.
   void set_injector_for_test_only(fi::injector* injector) { injector_ = injector; }
+  // A CPU's own decision source: its fault sites and interrupt points ask it
+  // instead of the shared injector (which, in free-running mode, is asked
+  // under a host lock).  nullptr: back to the shared one.
+  void set_cpu_injector(unsigned cpu, fi::injector* injector) { cpus_[cpu].injector = injector; }
 
   // Deliver a report with the context dump appended.
   void report(report_kind kind, std::string title, std::string details = {});
@@ -250,6 +268,7 @@ class world {
   // spinlock.cc
   void lock_acquire(spinlock_t& lock, lock_flavour flavour, bool trylock);
   void lock_release(spinlock_t& lock, lock_flavour flavour);
+  void spin_until_acquired(spinlock_t& lock, unsigned cpu);
 
   // buddy.cc
   page* rmqueue_smallest(zone& z, unsigned order, migratetype mt);
@@ -295,12 +314,19 @@ class world {
   void check_watermark_entitlement(const zone& z, unsigned order, gfp_t gfp, zone_type highest);
   void warn(const std::string& what);
   void note(std::string line);
+  // The decision source of the current CPU (its own, else the shared one
+  // under injector_lock_ in free-running mode).  No source: no fault, no interrupt.
+  bool inject_alloc_failure(const fi::page_alloc_request& request);
+  bool inject_failure(fi::fault_site site, uint64_t size);
+  unsigned inject_outcome(fi::fault_site site);
+  unsigned inject_interrupt(unsigned deliverable, irq_point point);
 
   // reclaim.cc
   void wakeup_kswapd(unsigned order, zone_type highest);
   bool pgdat_balanced(unsigned order, zone_type highest) const;
   unsigned long try_to_free_pages(gfp_t gfp, unsigned order);
   unsigned long shrink_page_cache(unsigned long target, gfp_t gfp);
+  bool isolate_from_page_cache(page* p);
   void kswapd_run();
   bool out_of_memory(gfp_t gfp, unsigned order);
   unsigned long zone_reclaimable_pages(const zone& z) const;
@@ -308,6 +334,8 @@ class world {
   // invariants.cc
   void check_page_allocatable(page* p, unsigned order);
   void check_counters(const zone& z);
+  void check_pcp_counters(const cpu_state& cpu, unsigned zone_index);
+  void end_operation_free_running();
   // Both return false when the walk stopped at a corruption (pages after it
   // are not counted as covered).
   bool check_full_zone(unsigned zone_index, std::vector<uint8_t>& cover);
@@ -333,17 +361,39 @@ class world {
   lock_class_id pcp_lock_class_ = no_lock_class;
   long min_free_kbytes_ = 0;
   uint32_t page_cache_lru_ = 0;  // list head id
-  unsigned long page_cache_pages_ = 0;
+  lockless<unsigned long> page_cache_pages_ = 0;  // written under lru_lock_
   uint32_t oom_victim_list_ = 0; // list head id (victim's pages, mapped into mm 31)
   unsigned long oom_victim_pages_ = 0;
-  bool kswapd_wanted_ = false;
-  unsigned kswapd_order_ = 0;
-  zone_type kswapd_highest_zoneidx_ = ZONE_DMA32;
-  bool in_kswapd_ = false;
-  uint64_t op_index_ = 0;
-  world_stats stats_;
+  // kswapd's wake-up state (pgdat->kswapd_order etc.): written locklessly by
+  // any waker, as the kernel does with WRITE_ONCE.
+  lockless<bool> kswapd_wanted_ = false;
+  lockless<unsigned> kswapd_order_ = 0;
+  lockless<zone_type> kswapd_highest_zoneidx_ = ZONE_DMA32;
+  lockless<bool> in_kswapd_ = false;
+  lockless<uint64_t> op_index_ = 0;
+  // Free-running: set by a fatal report, so CPUs spinning on a lock the
+  // halted CPU holds stop too (they throw run_halted).
+  lockless<bool> halted_ = false;
   std::vector<std::string> log_;
+  // Host locks of free-running mode (host_lock.h); unused otherwise.
+  mutable host_lock lockdep_lock_;   // lockdep's graph_lock
+  host_lock report_lock_;            // the report sink
+  host_lock injector_lock_;          // the shared injector
+  host_lock log_lock_;               // log_
+  mutable host_lock lru_lock_;             // the page cache LRU and its count
+  host_lock oom_lock_;               // oom_lock: one OOM kill at a time (trylock, as the kernel)
   std::vector<uint32_t> initial_signature_;
+};
+
+// Binds the calling thread to one CPU of a world for its lifetime (free-running
+// mode: one thread per CPU; a scheduler's CPU threads): this_cpu() on that
+// thread is that CPU.  At most one binding per thread at a time.
+class cpu_binding {
+ public:
+  cpu_binding(world& w, unsigned cpu);
+  ~cpu_binding();
+  cpu_binding(const cpu_binding&) = delete;
+  cpu_binding& operator=(const cpu_binding&) = delete;
 };
 
 }  // namespace labyrinth
