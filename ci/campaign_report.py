@@ -2,7 +2,8 @@
 """ci/campaign_report.py DIR HARNESS...: plots each harness's coverage, features
 and exec/s over campaign time from libFuzzer's progress lines in
 DIR/<harness>/fuzz-*.log (sessions one after another) into DIR/progress.png,
-and prints per-harness "harness cov ft exec_per_s seconds" lines (the last seen)."""
+and prints per-harness "harness cov ft exec_per_s seconds" lines (the last seen).
+With --seconds-only: prints the fuzzing seconds of all harnesses together."""
 import glob
 import os
 import re
@@ -34,8 +35,14 @@ def series(directory):
 
 
 def main():
-    directory, harnesses = sys.argv[1], sys.argv[2:]
+    args = sys.argv[1:]
+    seconds_only = "--seconds-only" in args
+    args = [a for a in args if a != "--seconds-only"]
+    directory, harnesses = args[0], args[1:]
     data = {h: series(os.path.join(directory, h)) for h in harnesses}
+    if seconds_only:  # the campaign's fuzzing seconds so far, all harnesses (ci/coverage)
+        print(int(sum(pts[-1][0] for pts in data.values() if pts)))
+        return
     for h, pts in data.items():
         if pts:
             t, cov, ft, rate = pts[-1]

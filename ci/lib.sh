@@ -248,22 +248,44 @@ lab_step_junit() { # file suite-name [total-usec]
 
 # --- crash titles (ci/repro, ci/campaign) -----------------------------------------
 #   lab_crash_title LOG     one line naming the failure in a replay or fuzzer log:
-#                           the first model bug report (the line after "== reports:"
-#                           that a misuse probe did not ask for), else the sanitizer's
-#                           SUMMARY / "runtime error:", else libFuzzer's ERROR line.
-#                           Prints nothing if LOG shows no failure.
+#                           the first line of the first model bug report (reports
+#                           follow "== reports:", separated by blank lines; those a
+#                           misuse probe asked for are skipped whole), else the
+#                           sanitizer's SUMMARY / "runtime error:", else libFuzzer's
+#                           ERROR line. Prints nothing if LOG shows no failure.
+#   lab_crash_key TITLE     the title with numbers replaced by N (pfns, counts,
+#                           addresses differ between inputs that hit the same bug):
+#                           what crashes are grouped and compared by.
 #   lab_slug TEXT           lower-case [a-z0-9-] of TEXT, at most 48 characters.
+#   LAB_TITLE_AWK           the awk program of the first rule; on several replays
+#                           in one log it prints "FILE<TAB>TITLE" per reporting file.
 LAB_HARNESSES_ALL=(ops irq faults client)
+# Per input ("==== <h>: N bug report(s) replaying FILE" starts one): inside the
+# "== reports:" section, a paragraph is one report; the first paragraph not
+# marked "(expected by a misuse probe)" gives the title.
+LAB_TITLE_AWK='
+  /^==== [a-z]+: [0-9]+ bug report\(s\) replaying / { file = $0; sub(/.* replaying /, "", file); done = 0; next }
+  /^== reports: / { inside = !done; start = 1; next }
+  inside && /^== / { inside = 0; next }
+  inside && NF == 0 { start = 1; next }
+  inside && start {
+    start = 0
+    if ($0 ~ /^\(expected by a misuse probe\)/) next
+    if (multi) printf "%s\t%s\n", file, substr($0, 1, 200); else print
+    inside = 0; done = 1
+    if (!multi) exit
+  }'
 lab_crash_title() {
   local log="$1" t=""
-  t="$(awk '/^== reports: / { inside = 1; next }
-            inside && /^== / { exit }
-            inside && !/^\(expected by a misuse probe\)/ && NF { print; exit }' "$log" 2>/dev/null)"
+  t="$(awk -v multi=0 "$LAB_TITLE_AWK" "$log" 2>/dev/null)"
   [[ -z "$t" ]] && t="$(grep -a -m1 -o 'runtime error: .*' "$log" 2>/dev/null | sed 's/^/UBSan: /')"
   [[ -z "$t" ]] && t="$(grep -a -m1 '^SUMMARY: [A-Za-z]*Sanitizer: ' "$log" 2>/dev/null |
                         sed -E 's/^SUMMARY: //; s# /[^ ]*:[0-9]+(:[0-9]+)?# #; s/ \(.*\)//')"
   [[ -z "$t" ]] && t="$(grep -a -m1 -o 'ERROR: libFuzzer: .*' "$log" 2>/dev/null)"
   printf '%s' "$t" | head -n1 | cut -c1-200
+}
+lab_crash_key() {
+  printf '%s' "$*" | sed -E 's/\b0x[0-9a-fA-F]+\b/N/g; s/\b[0-9]+\b/N/g'
 }
 lab_slug() {
   printf '%s' "$*" | tr 'A-Z' 'a-z' | sed -E 's/[^a-z0-9]+/-/g; s/^-+//' | cut -c1-48 | sed -E 's/-+$//'
