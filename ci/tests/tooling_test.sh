@@ -128,7 +128,9 @@ fi
 # corpus/ unchanged; the partial merge output is dropped, new/ kept.
 full="$tmp/full"; mkdir -p "$full"
 # (LABYRINTH_TEST_NO_MOUNT=1 takes the ulimit -f path even where mount works.)
-if [[ -z "${LABYRINTH_TEST_NO_MOUNT:-}" ]] && mount -t tmpfs -o size=3m labyrinth-full "$full" 2>/dev/null; then how=tmpfs; else how="ulimit -f"; fi
+if [[ -z "${LABYRINTH_TEST_NO_MOUNT:-}" ]] && mount -t tmpfs -o size=3m labyrinth-full "$full" 2>/dev/null; then
+  how=tmpfs; trap 'umount "$full" 2>/dev/null' EXIT
+else how="ulimit -f"; fi
 make_pending_merge() { # campaign-dir
   local w="$1/ops"
   mkdir -p "$w/corpus" "$w/new" "$w/corpus.merge-new"; touch "$1/.labyrinth-campaign"
