@@ -96,15 +96,33 @@ void world::end_operation_free_running() {
   }
 }
 
+// Free-running: another CPU may be draining this CPU's list under its
+// pcp->lock right now, so in_use is read under that lock (where only this
+// CPU's own unfinished section could have left it set).
+bool world::pcp_busy_free_running() {
+  bool busy = false;
+  for (unsigned zi = 0; zi < zones_.size(); ++zi) {
+    per_cpu_pages& pcp = this_cpu().pcp[zi];
+    spin_lock(pcp.lock);
+    busy |= pcp.in_use;
+    spin_unlock(pcp.lock);
+  }
+  return busy;
+}
+
 void world::check_quiescent() {
   const cpu_state& cpu = this_cpu();
+  bool context_ok = cpu.preempt_count == 0 && !cpu.irqs_disabled && cpu.held_count == 0 && cpu.rcu_read_depth == 0 &&
+                    cpu.interrupt_depth == 0;
   bool pcp_busy = false;
-  // (A list another CPU is draining under its pcp->lock is that CPU's business.)
-  for (const per_cpu_pages& pcp : cpu.pcp)
-    pcp_busy |= pcp.in_use && (pcp.lock.owner_cpu < 0 || pcp.lock.owner_cpu == static_cast<int16_t>(cpu.id));
-  if (cpu.preempt_count == 0 && !cpu.irqs_disabled && cpu.held_count == 0 && cpu.rcu_read_depth == 0 &&
-      cpu.interrupt_depth == 0 && !pcp_busy)
-    return;
+  if (config_.free_running) {
+    if (context_ok) pcp_busy = pcp_busy_free_running();
+  } else {
+    // (A list another CPU is draining under its pcp->lock is that CPU's business.)
+    for (const per_cpu_pages& pcp : cpu.pcp)
+      pcp_busy |= pcp.in_use && (pcp.lock.owner_cpu < 0 || pcp.lock.owner_cpu == static_cast<int16_t>(cpu.id));
+  }
+  if (context_ok && !pcp_busy) return;
   char title[200];
   std::snprintf(title, sizeof title,
                 "BUG: context imbalance: returned to task context with preempt_count %x, irqs_disabled %d, %u lock(s) "

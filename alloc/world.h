@@ -336,6 +336,7 @@ class world {
   void check_counters(const zone& z);
   void check_pcp_counters(const cpu_state& cpu, unsigned zone_index);
   void end_operation_free_running();
+  bool pcp_busy_free_running();
   // Both return false when the walk stopped at a corruption (pages after it
   // are not counted as covered).
   bool check_full_zone(unsigned zone_index, std::vector<uint8_t>& cover);
