@@ -298,8 +298,12 @@ void smp_scheduler::drain_all_pages_by_work() {
 
 std::string smp_scheduler::task_line(const task& t) const {
   const task_struct& ts = *t.ts;
+  const cpu_state& cpu = w_.cpu(t.cpu);
+  char where[96];
+  std::snprintf(where, sizeof where, " (%s, preempt_count %x): ", context_kind_name(context_of(cpu.preempt_count)),
+                cpu.preempt_count);
   std::string line = " task " + std::to_string(t.id) + " " + ts.comm + "/" + std::to_string(ts.pid) + " on CPU#" +
-                     std::to_string(t.cpu) + ": ";
+                     std::to_string(t.cpu) + where;
   switch (t.state) {
     case task_state::ready: line += "runnable"; break;
     case task_state::spinning: {
@@ -323,9 +327,12 @@ void smp_scheduler::report_lockup(task& self) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     result_.lockup = true;
-    for (const auto& t : tasks_) {
+    for (const auto& t : tasks_) {  // name the CPU that spins on its own lock, else the first spinner
       details += task_line(*t);
-      if (!spinner && t->state == task_state::spinning) spinner = t.get();
+      if (t->state != task_state::spinning) continue;
+      bool on_itself = t->spinning_on->owner_cpu == static_cast<int16_t>(t->cpu);
+      if (!spinner || (on_itself && spinner->spinning_on->owner_cpu != static_cast<int16_t>(spinner->cpu)))
+        spinner = t.get();
     }
   }
   const task& who = spinner ? *spinner : self;
