@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # fuzz-smoke (ctest label fuzz-smoke, fuzz builds): run one libFuzzer harness
 # briefly on a COPY of its seed corpus and expect no crash, timeout or OOM.
-#   smoke.sh FUZZER SEED_DIR [DICT]
-# Budget: LABYRINTH_FUZZ_SECONDS (default 10) of -max_total_time.  The seed
+#   smoke.sh FUZZER SEED_DIR [DICT] [MAX_SECONDS]
+# Budget: LABYRINTH_FUZZ_SECONDS (default 10) of -max_total_time, at most
+# MAX_SECONDS when given.  The seed
 # directory is never written: seeds (*.bin) are copied to a temporary
 # directory, which is removed afterwards unless the run failed.
 #
@@ -16,9 +17,10 @@
 # are copied to $GATE_OUT/fuzz-artifacts/<h>/.  Exit 1 on a crash.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-fuzzer="$1" seeds="$2" dict="${3:-}"
+fuzzer="$1" seeds="$2" dict="${3:-}" cap="${4:-}"
 seconds="${LABYRINTH_FUZZ_SECONDS:-10}"
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "smoke: LABYRINTH_FUZZ_SECONDS must be whole seconds, not '$seconds'" >&2; exit 2; }
+if [[ "$cap" =~ ^[0-9]+$ ]] && (( seconds > cap )); then seconds="$cap"; fi
 if (( seconds == 0 )); then echo "smoke: LABYRINTH_FUZZ_SECONDS=0: skipped"; exit 0; fi
 [[ -x "$fuzzer" ]] || { echo "smoke: no fuzzer binary $fuzzer" >&2; exit 2; }
 [[ -d "$seeds" ]] || { echo "smoke: no seed directory $seeds" >&2; exit 2; }

@@ -1,0 +1,162 @@
+// The replay main of fuzz_smp (any compiler, no libFuzzer): replays inputs
+// and prints, for each that reports, the reports, the readable program, the
+// schedule (the task that ran after each interleaving point) and the
+// decision trace.  Same command line as the other harnesses' replay main:
+//
+//   fuzz_smp [--verbose] [--quiet] FILE|DIR...
+//   fuzz_smp --encode PROGRAM.txt OUT.bin   (corpus authoring)
+//   fuzz_smp --print INPUT                  (the readable program of an input)
+//
+// A DIR replays its regular files in name order, skipping README.md and
+// *.txt, *.dict, *.options; a FILE ending in .txt is read as a readable
+// program.  libFuzzer-style -name=value arguments are ignored.
+// Exit status: 0 all clean, 1 some input reported a bug, 2 usage or I/O error.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "fuzz/smp_program.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace labyrinth::fuzz;
+
+bool skipped_in_directory(const fs::path& path) {
+  std::string name = path.filename().string();
+  std::string ext = path.extension().string();
+  return name == "README.md" || ext == ".txt" || ext == ".dict" || ext == ".options" || name.empty() || name[0] == '.';
+}
+
+struct replay_counts {
+  unsigned inputs = 0, reported = 0, errors = 0;
+};
+
+std::string describe(const smp_program& p, const smp_run_result& r) {
+  std::string text;
+  for (const labyrinth::report& each : r.reports) text += each.text() + "\n";
+  text += "---- program\n" + smp_print(p);
+  text += "---- schedule (task after each of " + std::to_string(r.sched.points) + " points; " +
+          std::to_string(r.sched.switches) + " switches, " + std::to_string(r.sched.preemptions) + " preemptions)\n" +
+          r.sched.schedule + "\n";
+  text += "---- decision trace (" + std::to_string(r.trace.size()) + " decisions)\n" + labyrinth::fi::format_trace(r.trace);
+  return text;
+}
+
+void replay_one(const fs::path& path, bool verbose, bool quiet, replay_counts& counts) {
+  std::ifstream in(path, std::ios::binary);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in && !in.eof()) {
+    std::fprintf(stderr, "smp: cannot read %s\n", path.c_str());
+    ++counts.errors;
+    return;
+  }
+  smp_program p;
+  if (path.extension() == ".txt") {
+    std::string error;
+    auto parsed = smp_parse(content, &error);
+    if (!parsed) {
+      std::fprintf(stderr, "%s: %s\n", path.c_str(), error.c_str());
+      ++counts.errors;
+      return;
+    }
+    p = *parsed;
+  } else {
+    p = smp_decode({reinterpret_cast<const uint8_t*>(content.data()), content.size()});
+  }
+  ++counts.inputs;
+  smp_run_result r = run_smp(p, smp_harness_options(labyrinth::sink_mode::collect));
+  if (r.bug_count() > 0) {
+    ++counts.reported;
+    std::printf("==== smp: %zu bug report(s) replaying %s\n%s\n", r.bug_count(), path.c_str(), describe(p, r).c_str());
+  } else if (verbose) {
+    std::printf("==== smp: clean: %s\n%s\n", path.c_str(), describe(p, r).c_str());
+  } else if (!quiet) {
+    std::printf("ok %s (%u cpus, %llu points, %zu decisions)\n", path.c_str(), p.cpus,
+                static_cast<unsigned long long>(r.sched.points), r.trace.size());
+  }
+}
+
+bool read_all(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return true;
+}
+
+int encode_or_print(int argc, char** argv) {
+  std::string mode = argv[1], content;
+  if ((mode == "--encode" && argc != 4) || (mode == "--print" && argc != 3) || !read_all(argv[2], content)) {
+    std::fprintf(stderr, "usage: %s --encode PROGRAM.txt OUT.bin | --print INPUT\n", argv[0]);
+    return 2;
+  }
+  if (mode == "--print") {
+    std::printf("%s", smp_print(smp_decode({reinterpret_cast<const uint8_t*>(content.data()), content.size()})).c_str());
+    return 0;
+  }
+  std::string error;
+  auto parsed = smp_parse(content, &error);
+  if (!parsed) {
+    std::fprintf(stderr, "%s: %s\n", argv[2], error.c_str());
+    return 2;
+  }
+  std::vector<uint8_t> bytes = smp_encode(*parsed);
+  std::ofstream out(argv[3], std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  return out ? 0 : 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && (std::string(argv[1]) == "--encode" || std::string(argv[1]) == "--print"))
+    return encode_or_print(argc, argv);
+  bool verbose = false, quiet = false;
+  std::vector<fs::path> paths;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--verbose") {
+      verbose = true;
+    } else if (arg == "--quiet") {
+      quiet = true;
+    } else if (arg == "-h" || arg == "--help") {
+      std::printf("usage: %s [--verbose] [--quiet] FILE|DIR...\nreplays inputs of harness 'smp'\n", argv[0]);
+      return 0;
+    } else if (arg.size() > 1 && arg[0] == '-' && arg[1] != '-' && arg.find('=') != std::string::npos) {
+      std::fprintf(stderr, "replay: ignoring libFuzzer flag %s (this is the plain replay binary)\n", arg.c_str());
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      std::fprintf(stderr, "replay: unknown option %s (see --help)\n", arg.c_str());
+      return 2;
+    } else {
+      paths.emplace_back(arg);
+    }
+  }
+  if (paths.empty()) {
+    std::fprintf(stderr, "usage: %s [--verbose] [--quiet] FILE|DIR...\n", argv[0]);
+    return 2;
+  }
+  replay_counts counts;
+  for (const fs::path& path : paths) {
+    std::error_code error;
+    if (fs::is_directory(path, error)) {
+      std::vector<fs::path> files;
+      for (const auto& entry : fs::directory_iterator(path, error))
+        if (entry.is_regular_file() && !skipped_in_directory(entry.path())) files.push_back(entry.path());
+      std::sort(files.begin(), files.end());
+      for (const fs::path& file : files) replay_one(file, verbose, quiet, counts);
+    } else if (fs::exists(path, error)) {
+      replay_one(path, verbose, quiet, counts);
+    } else {
+      std::fprintf(stderr, "smp: no such file or directory: %s\n", path.c_str());
+      ++counts.errors;
+    }
+  }
+  std::printf("smp: replayed %u input(s): %u with bug reports, %u error(s)\n", counts.inputs, counts.reported,
+              counts.errors);
+  if (counts.errors) return 2;
+  return counts.reported ? 1 : 0;
+}
