@@ -163,7 +163,6 @@ class world {
   // CPU runs inline, as before.
   void set_smp_hooks(smp_hooks* hooks) { sched_ = hooks; }
   smp_hooks* smp() const { return sched_; }
-  unsigned current_cpu() const { return current_cpu_; }
   // The scheduler's context switch: which CPU's state is this_cpu() now, on
   // every thread not bound to a CPU (cpu_binding).
   void set_current_cpu(unsigned cpu) { current_cpu_ = cpu; }

@@ -66,8 +66,8 @@ std::string check_quiescent_world(world& w, const std::vector<std::pair<uint32_t
           c.cover(pfn, order, "a per-CPU list");
           on_lists += 1 << order;
         }
-      if (on_lists != w.cpu_at(cpu).pcp[zi].count)
-        out << "CPU" << cpu << " zone " << z.name() << ": pcp->count " << w.cpu_at(cpu).pcp[zi].count
+      if (on_lists != w.cpu(cpu).pcp[zi].count)
+        out << "CPU" << cpu << " zone " << z.name() << ": pcp->count " << w.cpu(cpu).pcp[zi].count
             << ", lists hold " << on_lists << "\n";
     }
   }
@@ -144,7 +144,7 @@ TEST(smp_laws, the_census_sees_a_lost_page_and_a_count_mismatch) {
     for (unsigned cpu = 0; cpu < w.config().nr_cpus; ++cpu) {
       auto pfns = w.pcp_list_pfns(cpu, w.nr_zones() - 1, 0);
       if (pfns.empty()) continue;
-      uint32_t head = w.cpu_at(cpu).pcp[w.nr_zones() - 1].lists[0];
+      uint32_t head = w.cpu(cpu).pcp[w.nr_zones() - 1].lists[0];
       w.lists_for_test_only().del(pfns[0]);
       corrupt_census = check_quiescent_world(w, held);
       w.lists_for_test_only().add(pfns[0], head);
