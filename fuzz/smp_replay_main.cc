@@ -6,12 +6,15 @@
 //   fuzz_smp [--verbose] [--quiet] FILE|DIR...
 //   fuzz_smp --encode PROGRAM.txt OUT.bin   (corpus authoring)
 //   fuzz_smp --print INPUT                  (the readable program of an input)
+//   fuzz_smp --pct RUNS --depth D INPUT     (PCT: RUNS seeded runs; prints the guarantee)
+//   fuzz_smp --dfs K INPUT                  (every schedule with at most K preemptions)
 //
 // A DIR replays its regular files in name order, skipping README.md and
 // *.txt, *.dict, *.options; a FILE ending in .txt is read as a readable
 // program.  libFuzzer-style -name=value arguments are ignored.
 // Exit status: 0 all clean, 1 some input reported a bug, 2 usage or I/O error.
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "alloc/smp/strategy.h"
+#include "faultinject/decision.h"
 #include "fuzz/smp_program.h"
 
 namespace {
@@ -110,11 +115,84 @@ int encode_or_print(int argc, char** argv) {
   return out ? 0 : 2;
 }
 
+smp_program load(const std::string& path, bool* ok) {
+  std::string content;
+  *ok = read_all(path, content);
+  if (fs::path(path).extension() == ".txt") {
+    std::string error;
+    auto parsed = smp_parse(content, &error);
+    if (!parsed) std::fprintf(stderr, "%s: %s\n", path.c_str(), error.c_str());
+    *ok = *ok && parsed.has_value();
+    return parsed ? *parsed : smp_program{};
+  }
+  return smp_decode({reinterpret_cast<const uint8_t*>(content.data()), content.size()});
+}
+
+// PCT over seeds 1..runs (interrupts from a PRNG of the same seed), k measured
+// by one run that never preempts; stops at the first run that reports.
+int search_pct(unsigned long runs, unsigned depth, const smp_program& p) {
+  smp_run_options options = smp_harness_options(labyrinth::sink_mode::collect);
+  labyrinth::fi::quiet_source quiet;
+  unsigned tasks = p.cpus + (p.kswapd ? 1 : 0);
+  uint64_t k = 0;
+  {
+    labyrinth::preemption_bounded never(quiet, 0);
+    never.start();
+    options.strategy = &never;
+    k = run_smp(p, options).sched.points;
+  }
+  std::printf("%s\n", labyrinth::pct_strategy::describe(tasks, k, depth).c_str());
+  for (unsigned long seed = 1; seed <= runs; ++seed) {
+    labyrinth::pct_strategy pct(quiet, seed, depth, k);
+    options.strategy = &pct;
+    smp_run_result r = run_smp(p, options);
+    if (r.bug_count() == 0) continue;
+    std::printf("PCT seed %lu reports (run %lu of %lu):\n%s\n", seed, seed, runs, describe(p, r).c_str());
+    return 1;
+  }
+  std::printf("PCT: %lu runs, no report\n", runs);
+  return 0;
+}
+
+// Depth-first enumeration with at most `bound` preemptions (no interrupts).
+int search_dfs(unsigned bound, const smp_program& p) {
+  smp_run_options options = smp_harness_options(labyrinth::sink_mode::collect);
+  options.faults = labyrinth::fi::fault_config{};
+  labyrinth::fi::quiet_source quiet;
+  labyrinth::preemption_bounded search(quiet, bound);
+  options.strategy = &search;
+  search.start();
+  for (unsigned long run = 0; run < 10000000; ++run) {
+    smp_run_result r = run_smp(p, options);
+    if (r.bug_count() > 0) {
+      std::printf("schedule %s (%llu explored) reports:\n%s\n", search.last_schedule().c_str(),
+                  static_cast<unsigned long long>(search.schedules_run() + 1), describe(p, r).c_str());
+      return 1;
+    }
+    if (!search.next()) break;
+  }
+  std::printf("preemption bound %u: %llu schedules, no report\n", bound,
+              static_cast<unsigned long long>(search.schedules_run()));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc >= 2 && (std::string(argv[1]) == "--encode" || std::string(argv[1]) == "--print"))
     return encode_or_print(argc, argv);
+  if (argc >= 2 && (std::string(argv[1]) == "--pct" || std::string(argv[1]) == "--dfs")) {
+    bool pct = std::string(argv[1]) == "--pct";
+    if ((pct && (argc != 6 || std::string(argv[3]) != "--depth")) || (!pct && argc != 4)) {
+      std::fprintf(stderr, "usage: %s --pct RUNS --depth D INPUT | --dfs K INPUT\n", argv[0]);
+      return 2;
+    }
+    bool ok = false;
+    smp_program p = load(argv[argc - 1], &ok);
+    if (!ok) return 2;
+    if (pct) return search_pct(std::strtoul(argv[2], nullptr, 10), static_cast<unsigned>(std::atoi(argv[4])), p);
+    return search_dfs(static_cast<unsigned>(std::atoi(argv[2])), p);
+  }
   bool verbose = false, quiet = false;
   std::vector<fs::path> paths;
   for (int i = 1; i < argc; ++i) {
