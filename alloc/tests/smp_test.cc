@@ -41,6 +41,7 @@ TEST(smp, four_cpus_cross_cpu_frees_are_clean) {
   if (!plant_free) GTEST_SKIP() << "a planted build may legitimately report";
   for (pcp_discipline discipline : {pcp_discipline::trylock, pcp_discipline::irqsave}) {
     uint64_t interrupts = 0;
+    unsigned interrupted_cpus = 0;
     for (uint64_t seed = 1; seed <= smp_seeds(); ++seed) {
       fi::prng_source source(seed);
       smp_rig rig(smp_world(4, discipline), source, smp_irq_faults);
@@ -50,8 +51,12 @@ TEST(smp, four_cpus_cross_cpu_frees_are_clean) {
                                     << ": expected no report; seen:\n" << describe(rig.sink);
       EXPECT_GT(result.switches, 4u) << "seed " << seed << ": expected the CPUs to interleave";
       interrupts += rig.w->stats().interrupts[0] + rig.w->stats().interrupts[1];
+      for (const fi::decision_record& d : rig.injector.trace())
+        if (d.request.kind == fi::decision_kind::interrupt && d.request.context.cpu < 4)
+          interrupted_cpus |= 1u << d.request.context.cpu;
     }
     EXPECT_GT(interrupts, 12u) << "expected hardirqs and softirqs on the CPUs";
+    EXPECT_EQ(interrupted_cpus, 0xfu) << "expected interrupts on every CPU (bit per CPU)";
   }
 }
 
