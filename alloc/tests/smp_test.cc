@@ -13,6 +13,7 @@
 #include "alloc/smp/strategy.h"
 #include "alloc/tests/smp_support.h"
 #include "faultinject/plant.h"
+#include "faultinject/plan_source.h"
 #include "faultinject/prng_source.h"
 #include "faultinject/replay_source.h"
 
@@ -175,6 +176,22 @@ struct abba_client {
   smp_rig& rig;
   spinlock_t a, b;
 };
+
+TEST(smp, an_explicit_plan_schedules_the_abba_deadlock) {
+  // Goal: an explicit schedule (plan_source) is followed exactly: the 3rd
+  // schedule question (CPU 0 about to take lock_b) answers 1, a preemption to
+  // CPU 1, which takes lock_b; both then spin: the lockup, and lockdep's
+  // circular dependency.  Method: the ABBA client under a one-entry plan.
+  fi::plan_source plan({{fi::decision_kind::schedule, fi::fault_site::page_alloc, 3, 1}});
+  smp_rig rig(smp_world(2), plan, "");
+  abba_client client(rig);
+  smp_result result = rig.sched.run();
+  EXPECT_TRUE(plan.unused_entries().empty());
+  EXPECT_TRUE(result.lockup) << "schedule " << result.schedule << "\n" << describe(rig.sink);
+  EXPECT_EQ(result.preemptions, 1u);
+  EXPECT_EQ(rig.sink.count(report_kind::lockdep_circular), 1u) << describe(rig.sink);
+  alloc_test::expect_one(rig.sink, report_kind::lockup, "BUG: spinlock lockup suspected on CPU#");
+}
 
 TEST(smp, preemption_bounded_search_finds_the_abba_deadlock_with_one_preemption) {
   // Goal: enumeration with at most 0 preemptions never deadlocks the ABBA
