@@ -20,6 +20,11 @@ namespace labyrinth {
 
 class host_lock {
  public:
+  host_lock() = default;
+  // A copy is a new, unlocked lock: world::restore copies worlds that are
+  // not free-running, whose host locks are never taken.
+  host_lock(const host_lock&) {}
+  host_lock& operator=(const host_lock&) { return *this; }
   void lock() {
     // Bounded only by the holder's progress: every holder's critical section
     // is a bounded piece of model code.

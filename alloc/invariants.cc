@@ -282,13 +282,8 @@ void world::check_full() {
       for (unsigned mt = 0; mt < MIGRATE_TYPES; ++mt) {
         uint32_t head = z.area[order].free_list[mt];
         for (uint32_t n = lists_.first(head); n != head && lists_.valid(n) && !lists_.is_head(n); n = lists_.next(n)) {
-          uint8_t* data = page_data(&pages_[n]);
           size_t bytes = (size_t(1) << order) * config_.page_bytes;
-          unpoison_memory_region(data, bytes);
-          size_t bad = bytes;
-          for (size_t i = 0; i < bytes && bad == bytes; ++i)
-            if (data[i] != PAGE_POISON) bad = i;
-          poison_memory_region(data, bytes);
+          size_t bad = first_non_poison_byte(page_data(&pages_[n]), bytes);
           if (bad == bytes) continue;
           std::snprintf(title, sizeof title, "pagealloc: memory corruption in free pfn:%05zx offset %zu",
                         n + bad / config_.page_bytes, bad % config_.page_bytes);

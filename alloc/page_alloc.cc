@@ -124,13 +124,11 @@ void world::prep_new_page(page* p, unsigned order, gfp_t gfp) {
   size_t bytes = (size_t(1) << order) * config_.page_bytes;
   unpoison_memory_region(data, bytes);
   if (config_.poison && config_.checks != check_level::none) {
-    for (size_t i = 0; i < bytes; ++i) {
-      if (data[i] == PAGE_POISON) continue;
+    if (size_t i = first_non_poison_byte(data, bytes); i < bytes) {
       char title[160];
       std::snprintf(title, sizeof title, "pagealloc: memory corruption at pfn:%05zx offset %zu: %#x instead of %#x",
                     page_to_pfn(p) + i / config_.page_bytes, i % config_.page_bytes, data[i], PAGE_POISON);
       report(report_kind::memory_corruption, title, page_dump(p));
-      break;
     }
   }
   if (gfp & __GFP_ZERO) std::memset(data, 0, bytes);

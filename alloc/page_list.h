@@ -17,6 +17,8 @@ class page_list_store {
     nr_pages_ = nr_pages;
     heads_.clear();
   }
+  // Point at another copy of the same pages (a copied world's own).
+  void rebind(page* pages) { pages_ = pages; }
   // A new empty list; returns its head id.
   uint32_t new_head() {
     uint32_t id = nr_pages_ + static_cast<uint32_t>(heads_.size());

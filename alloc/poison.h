@@ -40,4 +40,14 @@ inline void unpoison_memory_region(void* address, size_t size) {
 #endif
 }
 
+// The offset of the first byte in [data, data + size) that is not
+// PAGE_POISON, or size if all are.  Compares a word at a time and reads the
+// bytes even while ASan-poisoned (no unpoison/re-poison round trip), so the
+// free-page checks cost a fraction of a byte loop.
+size_t first_non_poison_byte(const uint8_t* data, size_t size);
+
+// Copies size bytes whatever their ASan poisoning (the destination's
+// poisoning is left as it was; the caller re-derives it).
+void copy_page_bytes(uint8_t* to, const uint8_t* from, size_t size);
+
 }  // namespace labyrinth

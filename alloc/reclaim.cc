@@ -40,6 +40,17 @@ bool world::remove_from_page_cache(page* p) {
   return true;
 }
 
+void world::forget_reclaimed(std::vector<page*>& pages) const {
+  for (size_t i = 0; i < pages.size();) {
+    if (in_page_cache(pages[i])) {
+      ++i;
+      continue;
+    }
+    pages[i] = pages.back();
+    pages.pop_back();
+  }
+}
+
 unsigned long world::zone_reclaimable_pages(const zone& z) const {
   host_lock_guard guard(lru_lock_, config_.free_running);
   unsigned long count = 0;

@@ -89,13 +89,13 @@ unsigned long rounddown_pow_of_two(unsigned long n) {
 }  // namespace
 
 world::world(const world_config& config, report_sink& sink, fi::injector* injector)
-    : config_(config), sink_(sink), injector_(injector) {
+    : config_(config), sink_(&sink), injector_(injector) {
   validate(config_);
   uint32_t total = 0;
   for (const zone_config& zc : config_.zones) total += zc.pages;
   pages_.assign(total, page{});
   owners_.assign(total, page_owner{});
-  memory_ = std::make_unique<uint8_t[]>(size_t(total) * config_.page_bytes);
+  memory_ = page_memory(size_t(total) * config_.page_bytes);
   lists_.reset(pages_.data(), total);
   zone_lock_class_ = lockdep_.register_class("zone->lock");
   pcp_lock_class_ = lockdep_.register_class("pcp->lock");
@@ -132,6 +132,55 @@ world::world(const world_config& config, report_sink& sink, fi::injector* inject
 }
 
 world::~world() = default;
+
+void world::restore(const world& pristine, report_sink& sink, fi::injector* injector) {
+  if (&pristine == this) throw std::invalid_argument("world::restore: a world cannot restore itself");
+  if (pristine.config_.free_running)
+    throw std::invalid_argument("world::restore: free-running worlds are not restored (their CPUs are host threads)");
+  const world_stats built = pristine.stats();
+  if (pristine.op_index_ != 0 || built.frees != 0 || built.allocations != pristine.oom_victim_pages_ ||
+      pristine.handler_ != nullptr || pristine.sched_ != nullptr)
+    throw std::invalid_argument("world::restore: the pristine world has been used since it was built");
+  *this = pristine;
+  sink_ = &sink;
+  injector_ = injector;
+  handler_ = nullptr;
+  lists_.rebind(pages_.data());
+  // The locks a held-lock entry may name in a world nobody has run: its own
+  // zone and pcp locks (entries past held_count are stale but kept alike).
+  auto own_lock = [&](const spinlock_t* lock) -> spinlock_t* {
+    for (size_t zi = 0; zi < zones_.size(); ++zi) {
+      if (lock == &pristine.zones_[zi].lock) return &zones_[zi].lock;
+      for (size_t cpu = 0; cpu < cpus_.size(); ++cpu)
+        if (lock == &pristine.cpus_[cpu].pcp[zi].lock) return &cpus_[cpu].pcp[zi].lock;
+    }
+    return nullptr;
+  };
+  auto own_task = [&](const task_struct* task) -> task_struct* {
+    if (task == &pristine.kswapd_task_) return &kswapd_task_;
+    for (unsigned cpu = 1; cpu < cpus_.size(); ++cpu)
+      if (task == &pristine.cpu_tasks_[cpu - 1]) return &cpu_tasks_[cpu - 1];
+    return &task_;
+  };
+  for (cpu_state& cpu : cpus_) {
+    cpu.current = own_task(cpu.current);
+    for (held_lock& held : cpu.held) held.lock = own_lock(held.lock);
+  }
+  poison_free_page_contents();
+}
+
+// In a world as the constructor leaves it, the only allocated pages are the
+// OOM victim's (order 0, on oom_victim_list_); restore() checks that.
+void world::poison_free_page_contents() {
+  if (!config_.poison) {
+    unpoison_memory_region(memory_.data(), memory_.size());
+    return;
+  }
+  poison_memory_region(memory_.data(), memory_.size());
+  unsigned long bound = oom_victim_pages_;
+  for (uint32_t n = lists_.first(oom_victim_list_); n != oom_victim_list_ && bound > 0; n = lists_.next(n), --bound)
+    unpoison_memory_region(page_data(&pages_[n]), config_.page_bytes);
+}
 
 zone* world::zone_of_type(zone_type type) {
   for (zone& z : zones_)
@@ -220,8 +269,8 @@ void world::free_initial_memory() {
     }
   }
   if (config_.poison) {
-    std::memset(memory_.get(), PAGE_POISON, size_t(nr_pages()) * config_.page_bytes);
-    poison_memory_region(memory_.get(), size_t(nr_pages()) * config_.page_bytes);
+    std::memset(memory_.data(), PAGE_POISON, memory_.size());
+    poison_memory_region(memory_.data(), memory_.size());
   }
 }
 
@@ -308,7 +357,7 @@ void world::report(report_kind kind, std::string title, std::string details) {
   r.op_index = op_index_.load();
   {
     host_lock_guard guard(report_lock_, config_.free_running);
-    sink_.deliver(std::move(r));
+    sink_->deliver(std::move(r));
   }
   if (report_kind_fatal(kind)) {
     halted_ = true;

@@ -3,7 +3,9 @@
 // kernel-facing operations are methods named as in the kernel; kernel_api.h
 // offers them as free functions on the current world.
 //
-// A world is built fresh for every run: nothing carries over between runs.
+// A world is built fresh for every run, or restored from a pristine world
+// built with the same configuration (world::restore, for fuzzing's persistent
+// mode): nothing carries over between runs either way.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +23,7 @@
 #include "alloc/mmzone.h"
 #include "alloc/page.h"
 #include "alloc/page_list.h"
+#include "alloc/page_memory.h"
 #include "alloc/report.h"
 #include "alloc/smp/hooks.h"
 #include "alloc/vmstat.h"
@@ -44,6 +47,7 @@ enum class check_level : uint8_t { none, incremental, full };
 struct zone_config {
   zone_type type;
   uint32_t pages;  // a multiple of 1 << MAX_PAGE_ORDER
+  bool operator==(const zone_config&) const = default;
 };
 
 struct world_config {
@@ -69,6 +73,7 @@ struct world_config {
   // kernel's watermark check is racy by design).  Off (default): the
   // single-threaded world, at its old cost.
   bool free_running = false;
+  bool operator==(const world_config&) const = default;
 };
 
 // Page cache pages and what reclaiming them needs (mm/vmscan.c may_enter_fs,
@@ -81,7 +86,15 @@ class world {
   world(const world_config& config, report_sink& sink, fi::injector* injector = nullptr);
   ~world();
   world(const world&) = delete;
-  world& operator=(const world&) = delete;
+
+  // Makes this world an exact copy of `pristine` (a world built with the
+  // constructor and not used since), reporting to `sink` and deciding with
+  // `injector`, with no interrupt handler: the state a freshly built world
+  // would have, page structs, owner records, contents and their ASan
+  // poisoning included, without the cost of building one.  Every member is
+  // copied (the defaulted copy assignment), then the pointers into
+  // `pristine` are pointed into this world.
+  void restore(const world& pristine, report_sink& sink, fi::injector* injector);
 
   // ---- CPUs and contexts (context.cc) ------------------------------------
   // smp_processor_id(): the CPU the calling thread is bound to (cpu_binding),
@@ -179,6 +192,13 @@ class world {
   // Drops a clean page cache page (like truncation): returns false if none.
   bool remove_from_page_cache(page* page);
   unsigned long page_cache_pages() const { return page_cache_pages_; }
+  // Whether `p` is still in the page cache: reclaim takes page cache pages
+  // behind the back of the client that added them, so a client asks before
+  // using one it remembers.
+  bool in_page_cache(const page* p) const { return (p->flags & PG_lru) != 0; }
+  // Forgets the pages of `pages` that reclaim took (each replaced by the last
+  // entry, so the order of the others changes).
+  void forget_reclaimed(std::vector<page*>& pages) const;
   // A scheduling point in process context: kswapd and ksoftirqd run here.
   void schedule_point();
   bool kswapd_pending() const { return kswapd_wanted_; }
@@ -210,7 +230,7 @@ class world {
   page* pfn_to_page(uint32_t pfn) { return &pages_[pfn]; }
   const page* pfn_to_page(uint32_t pfn) const { return &pages_[pfn]; }
   uint32_t nr_pages() const { return static_cast<uint32_t>(pages_.size()); }
-  uint8_t* page_data(page* p) { return memory_.get() + size_t(page_to_pfn(p)) * config_.page_bytes; }
+  uint8_t* page_data(page* p) { return memory_.data() + size_t(page_to_pfn(p)) * config_.page_bytes; }
   unsigned nr_zones() const { return static_cast<unsigned>(zones_.size()); }
   zone& zone_at(unsigned index) { return zones_[index]; }
   const zone& zone_at(unsigned index) const { return zones_[index]; }
@@ -223,7 +243,7 @@ class world {
   uint64_t op_index() const { return op_index_.load(); }
   long min_free_kbytes() const { return min_free_kbytes_; }
   const std::vector<std::string>& log() const { return log_; }
-  report_sink& sink() { return sink_; }
+  report_sink& sink() { return *sink_; }
   fi::injector* injector() { return injector_; }
   fi::decision_context decision_context(uint16_t point = 0) const;
   // Walk a free list / pcp list (tests, properties).
@@ -248,6 +268,11 @@ class world {
 
  private:
   friend struct slowpath_state;
+  // Member-wise copy, for restore() only (it fixes the pointers afterwards).
+  world& operator=(const world&) = default;
+  // ASan poisoning of the page contents as the page states say: free pages'
+  // contents poisoned (when config.poison), allocated and bad blocks' not.
+  void poison_free_page_contents();
   // setup (world.cc, watermark.cc)
   void setup_zones();
   void setup_per_zone_wmarks();
@@ -342,12 +367,12 @@ class world {
   bool check_full_pcp(std::vector<uint8_t>& cover);
 
   world_config config_;
-  report_sink& sink_;
+  report_sink* sink_;
   fi::injector* injector_;
   interrupt_handler* handler_ = nullptr;
   std::vector<page> pages_;
   std::vector<page_owner> owners_;
-  std::unique_ptr<uint8_t[]> memory_;
+  page_memory memory_;
   page_list_store lists_;
   std::vector<zone> zones_;
   std::vector<cpu_state> cpus_;

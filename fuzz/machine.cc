@@ -149,16 +149,7 @@ int64_t machine::give(context_base base, uint32_t index, uint32_t to) {
 
 // Page cache pages may be reclaimed behind the client's back: forget those
 // that are no longer in the page cache.
-void machine::prune_cache() {
-  for (size_t i = 0; i < cache_.size();) {
-    if (!(cache_[i]->flags & PG_lru)) {
-      cache_[i] = cache_.back();
-      cache_.pop_back();
-    } else {
-      ++i;
-    }
-  }
-}
+void machine::prune_cache() { w_.forget_reclaimed(cache_); }
 
 void machine::open(frame& f, const op& o, section_kind kind) {
   saved_section s;

@@ -427,7 +427,7 @@ struct grow_page_cache : model_command {
     const std::string problem = sut.perform(where{}, [&] { result = w.add_to_page_cache(gfp, kind); });
     require(problem.empty(), problem);
     const bool overlaps = result && sut.overlaps_held(w.page_to_pfn(result), 0);
-    if (result && !(result->flags & PG_lru)) result = nullptr;  // reclaimed within the same operation
+    if (result && !w.in_page_cache(result)) result = nullptr;  // reclaimed within the same operation
     sut.set_cache_page(id, result);
     const std::string oracles = sut.check_after(nextState(s0));
     require(oracles.empty(), oracles);

@@ -177,7 +177,7 @@ void allocator_sut::forget_cache(uint32_t id) {
 // Reclaim takes page cache pages behind the caller's back.
 void allocator_sut::forget_reclaimed_cache() {
   for (auto& [id, p] : cache_)
-    if (p && !(p->flags & PG_lru)) p = nullptr;
+    if (p && !world_->in_page_cache(p)) p = nullptr;
 }
 
 bool allocator_sut::overlaps_held(uint32_t pfn, unsigned order) const {

@@ -176,16 +176,7 @@ void client_runner::free_one(uint16_t pick) {
   if (!held_.empty()) free_held(pick % held_.size());
 }
 
-void client_runner::forget_reclaimed() {
-  for (size_t i = 0; i < cache_.size();) {
-    if (!(cache_[i]->flags & PG_lru)) {
-      cache_[i] = cache_.back();
-      cache_.pop_back();
-    } else {
-      ++i;
-    }
-  }
-}
+void client_runner::forget_reclaimed() { world_.forget_reclaimed(cache_); }
 
 void client_runner::step(const client_step& s) {
   world& w = world_;

@@ -153,16 +153,7 @@ struct random_client final : interrupt_handler {
 
   // The page cache entries may have been reclaimed behind our back: forget
   // those that are no longer cache pages.
-  void forget_reclaimed() {
-    for (size_t i = 0; i < cache.size();) {
-      if (!(cache[i]->flags & PG_lru)) {
-        cache[i] = cache.back();
-        cache.pop_back();
-      } else {
-        ++i;
-      }
-    }
-  }
+  void forget_reclaimed() { w->forget_reclaimed(cache); }
 };
 
 unsigned long workload_ops() {

@@ -188,7 +188,7 @@ void representative_program::free_held_since(size_t count) {
 // Page cache pages may be reclaimed inside any allocation: forget those that
 // are no longer the program's cache pages.
 void representative_program::forget_reclaimed() {
-  std::erase_if(cache_, [](const page* p) { return !(p->flags & PG_lru); });
+  std::erase_if(cache_, [this](const page* p) { return !w_->in_page_cache(p); });
 }
 
 void representative_program::warm_up() {
