@@ -6,6 +6,7 @@
 
 #include "faultinject/config.h"
 #include "fuzz/decoder.h"
+#include "fuzz/world_cache.h"
 
 namespace labyrinth::fuzz {
 namespace {
@@ -95,9 +96,14 @@ run_options harness_options(const harness& h, sink_mode mode) {
 
 int fuzz_one(const harness& h, std::span<const uint8_t> input) {
   // Built once per harness: the environment is read at the first input.
+  // Worlds are kept between inputs and restored before each (world_cache.h).
+  static world_cache worlds;
   static std::vector<run_options> options_by_harness = [] {
     std::vector<run_options> all;
-    for (const harness& each : harnesses()) all.push_back(harness_options(each, sink_mode::abort));
+    for (const harness& each : harnesses()) {
+      all.push_back(harness_options(each, sink_mode::abort));
+      all.back().worlds = &worlds;
+    }
     return all;
   }();
   const run_options& options = options_by_harness[static_cast<size_t>(&h - harnesses().data())];

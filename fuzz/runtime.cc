@@ -7,6 +7,7 @@
 #include "faultinject/prng_source.h"
 #include "fuzz/machine.h"
 #include "fuzz/reproduction.h"
+#include "fuzz/world_cache.h"
 
 namespace labyrinth::fuzz {
 namespace {
@@ -16,6 +17,18 @@ world_config config_for(const program& p, const run_options& options) {
   if (options.header_chooses_pcp) config.pcp = p.pcp_irqsave ? pcp_discipline::irqsave : pcp_discipline::trylock;
   if (p.large_world && options.large_world) config.zones = options.large_world->zones;
   return config;
+}
+
+// What the run leaves behind, into the result (at the end, or before an
+// abort-mode report aborts the process).
+void collect(detail::machine& m, const report_sink& sink, const fi::injector& injector, const world& w,
+             run_result& result) {
+  m.note_reports();
+  result.reports = sink.reports();
+  result.trace = injector.trace();
+  result.faults = injector.faults();
+  result.stats = w.stats();
+  result.log = w.log();
 }
 
 }  // namespace
@@ -37,16 +50,14 @@ run_result run(const program& p, const run_options& options) {
   if (options.decision_seed) prng.emplace(*options.decision_seed);
   fi::decision_source& source = prng ? static_cast<fi::decision_source&>(*prng) : bytes;
   fi::injector injector(options.faults, source);
-  world w(config_for(p, options), sink, options.use_injector ? &injector : nullptr);
+  fi::injector* decisions = options.use_injector ? &injector : nullptr;
+  const world_config config = config_for(p, options);
+  std::optional<world> built;
+  world& w = options.worlds ? options.worlds->fresh(config, sink, decisions) : built.emplace(config, sink, decisions);
   detail::machine m(w, p, options, result);
   if (options.mode == sink_mode::abort) {
     sink.on_abort = [&]() {
-      m.note_reports();
-      result.reports = sink.reports();
-      result.trace = injector.trace();
-      result.faults = injector.faults();
-      result.stats = w.stats();
-      result.log = w.log();
+      collect(m, sink, injector, w, result);
       std::string text = format_reproduction(p, result, options.program_layout);
       std::fprintf(stderr, "\n%s", text.c_str());
     };
@@ -61,12 +72,8 @@ run_result run(const program& p, const run_options& options) {
     result.halt_kind = halted.kind;
   }
   w.set_interrupt_handler(nullptr);
-  m.note_reports();
-  result.reports = sink.reports();
-  result.trace = injector.trace();
-  result.faults = injector.faults();
-  result.stats = w.stats();
-  result.log = w.log();
+  collect(m, sink, injector, w, result);
+  if (options.at_end_for_test_only) options.at_end_for_test_only(w);
   return result;
 }
 

@@ -1,7 +1,8 @@
 // The runtime: runs one program on a fresh world and returns what happened.
 // libFuzzer harnesses, the replay tool, tests and properties all use it.
 //
-// A run: build the world (nothing carries over between runs), install an
+// A run: build the world, or restore a kept one to the state a built one has
+// (run_options::worlds; nothing carries over between runs), install an
 // interrupt handler that runs the handler programs, then for each task
 // operation: begin_operation, the operation, an interrupt point
 // (between_ops, or lock_section inside a section), end_operation (the
@@ -34,6 +35,8 @@
 
 namespace labyrinth::fuzz {
 
+class world_cache;
+
 struct run_options {
   world_config world;
   fi::fault_config faults;        // default: nothing fails, no interrupt arrives
@@ -53,9 +56,15 @@ struct run_options {
   unsigned max_steps_recorded = 8192;
   layout program_layout;          // for printing the program in abort mode
   std::string harness_name;       // for messages
+  // Where the world comes from: nullptr, built for this run; otherwise kept
+  // in (and restored by) this cache between runs.  Not owned.
+  world_cache* worlds = nullptr;
   // Test-only: called after each task operation (a test corrupts state
   // through it to see an oracle fire).
   std::function<void(labyrinth::world&, size_t task_op)> after_task_op_for_test_only;
+  // Test-only: called with the world at the end of the run (a test compares
+  // a reused world's final state with a fresh one's).
+  std::function<void(const labyrinth::world&)> at_end_for_test_only;
 };
 
 enum class step_type : uint8_t { op, interrupt, release };
