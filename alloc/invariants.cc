@@ -132,13 +132,53 @@ void world::check_quiescent() {
 }
 
 namespace {
-struct coverage_error {
-  uint32_t pfn;
-  const char* what;
+
+// The full walk and the leak check read every page's flags, and most pages
+// have none of those they look for: a tight scan collects the pfns of the
+// pages that have any of `mask` (no sanitizer checks on its loads: the loop
+// stays inside the array).
+LABYRINTH_NO_SANITIZE void pages_with_flags(const page* pages, uint32_t nr_pages, uint32_t mask,
+                                            std::vector<uint32_t>& out) {
+  for (uint32_t pfn = 0; pfn < nr_pages; ++pfn)
+    if (pages[pfn].flags & mask) out.push_back(pfn);
+}
+
+// How the blocks the full walk found cover pfns [0, nr_pages): pages covered
+// by none (lost), by more than one (doubled), and the first page of either.
+struct coverage {
+  uint32_t lost = 0, doubled = 0, first_bad = 0;
 };
+
+// A sweep over the blocks' starts and ends (sorted): the number of blocks
+// covering a page changes only there.  O(blocks log blocks), not O(pages).
+template <class range>
+coverage coverage_of(const std::vector<range>& blocks, uint32_t nr_pages) {
+  std::vector<std::pair<uint32_t, int>> edges;  // (pfn, +1 start / -1 end)
+  edges.reserve(2 * blocks.size() + 1);
+  for (const range& b : blocks) {
+    edges.emplace_back(b.pfn, 1);
+    edges.emplace_back(b.pfn + b.count, -1);
+  }
+  edges.emplace_back(nr_pages, 0);
+  std::sort(edges.begin(), edges.end());
+  coverage c;
+  uint32_t at = 0;
+  int depth = 0;
+  for (const auto& [pfn, delta] : edges) {
+    const uint32_t end = std::min(pfn, nr_pages);
+    if (end > at && depth != 1) {
+      if (c.lost + c.doubled == 0) c.first_bad = at;
+      (depth == 0 ? c.lost : c.doubled) += end - at;
+    }
+    at = std::max(at, end);
+    depth += delta;
+  }
+  return c;
+}
+
 }  // namespace
 
-bool world::check_full_zone(unsigned zi, std::vector<uint8_t>& cover) {
+bool world::check_full_zone(unsigned zi, std::vector<page_range>& cover) {
   zone& z = zones_[zi];
   long listed = 0;
   char title[240];
@@ -168,7 +208,7 @@ bool world::check_full_zone(unsigned zi, std::vector<uint8_t>& cover) {
           report(report_kind::free_list_corrupt, title, page_dump(&p));
           return false;
         }
-        for (uint32_t i = 0; i < (1u << order); ++i) ++cover[n + i];
+        cover.push_back({n, 1u << order});
         if (order < pageblock_order) {
           uint32_t buddy = n ^ (1u << order);
           if (buddy >= z.zone_start_pfn && buddy < z.end_pfn() && (pages_[buddy].flags & PG_buddy) && pages_[buddy].order == order) {
@@ -194,7 +234,7 @@ bool world::check_full_zone(unsigned zi, std::vector<uint8_t>& cover) {
   return true;
 }
 
-bool world::check_full_pcp(std::vector<uint8_t>& cover) {
+bool world::check_full_pcp(std::vector<page_range>& cover) {
   char title[200];
   for (const cpu_state& cpu : cpus_) {
     for (size_t zi = 0; zi < zones_.size(); ++zi) {
@@ -216,7 +256,7 @@ bool world::check_full_pcp(std::vector<uint8_t>& cover) {
             report(report_kind::pcp_corrupt, title, lists_.valid(n) && !lists_.is_head(n) ? page_dump(&pages_[n]) : "");
             return false;
           }
-          for (uint32_t i = 0; i < (1u << order); ++i) ++cover[n + i];
+          cover.push_back({n, std::min(1u << order, nr_pages() - n)});
           pages_listed += 1 << order;
         }
       }
@@ -230,37 +270,42 @@ bool world::check_full_pcp(std::vector<uint8_t>& cover) {
   return true;
 }
 
+// check_full's look at one allocated block: references against mappings,
+// and the pages it covers.
+void world::check_allocated_page(uint32_t pfn, std::vector<page_range>& cover, unsigned long& cache_pages) {
+  const page& p = pages_[pfn];
+  if (p.flags & PG_lru) ++cache_pages;
+  const char* problem = nullptr;
+  if (p.refcount <= 0) problem = "allocated page with no reference";
+  else if (p.mapcount + 1 > p.refcount) problem = "more mappings than references";
+  else if ((p.flags & PG_anon_exclusive) && p.mapcount != 0) problem = "exclusive page with more than one mapping";
+  if (problem) {
+    char title[200];
+    std::snprintf(title, sizeof title, "%s pfn:%05x: %s",
+                  (p.flags & PG_anon_exclusive) && p.mapcount > 0 ? "BUG: exclusive page mapped twice" : "BUG: Bad page state",
+                  pfn, problem);
+    report((p.flags & PG_anon_exclusive) && p.mapcount > 0 ? report_kind::exclusive_mapped_twice : report_kind::bad_page_state,
+           title, page_dump(&p));
+  }
+  cover.push_back({pfn, std::min(1u << p.order, nr_pages() - pfn)});
+}
+
 void world::check_full() {
-  std::vector<uint8_t> cover(nr_pages(), 0);
+  std::vector<page_range> cover;
   bool walked_everything = true;
   for (unsigned zi = 0; zi < zones_.size(); ++zi) walked_everything &= check_full_zone(zi, cover);
   walked_everything &= check_full_pcp(cover);
   unsigned long cache_pages = 0;
   char title[200];
-  for (uint32_t pfn = 0; pfn < nr_pages(); ++pfn) {
+  std::vector<uint32_t> flagged;
+  pages_with_flags(pages_.data(), nr_pages(), PG_allocated | PG_bad, flagged);
+  for (uint32_t pfn : flagged) {
     const page& p = pages_[pfn];
-    if (p.flags & PG_bad) ++cover[pfn];
-    if (!(p.flags & PG_allocated)) continue;
-    if (p.flags & PG_lru) ++cache_pages;
-    const char* problem = nullptr;
-    if (p.refcount <= 0) problem = "allocated page with no reference";
-    else if (p.mapcount + 1 > p.refcount) problem = "more mappings than references";
-    else if ((p.flags & PG_anon_exclusive) && p.mapcount != 0) problem = "exclusive page with more than one mapping";
-    if (problem) {
-      std::snprintf(title, sizeof title, "%s pfn:%05x: %s",
-                    (p.flags & PG_anon_exclusive) && p.mapcount > 0 ? "BUG: exclusive page mapped twice" : "BUG: Bad page state",
-                    pfn, problem);
-      report((p.flags & PG_anon_exclusive) && p.mapcount > 0 ? report_kind::exclusive_mapped_twice : report_kind::bad_page_state,
-             title, page_dump(&p));
-    }
-    for (uint32_t i = 0; i < (1u << p.order) && pfn + i < nr_pages(); ++i) ++cover[pfn + i];
+    if (p.flags & PG_bad) cover.push_back({pfn, 1});
+    if (p.flags & PG_allocated) check_allocated_page(pfn, cover, cache_pages);
   }
-  uint32_t lost = 0, doubled = 0, first_bad = 0;
-  for (uint32_t pfn = 0; pfn < nr_pages(); ++pfn) {
-    if (cover[pfn] == 1) continue;
-    if (lost + doubled == 0) first_bad = pfn;
-    (cover[pfn] == 0 ? lost : doubled) += 1;
-  }
+  const coverage c = coverage_of(cover, nr_pages());
+  const uint32_t lost = c.lost, doubled = c.doubled, first_bad = c.first_bad;
   if (doubled) {
     std::snprintf(title, sizeof title, "BUG: free list corrupt: %u pages are in two places at once (first pfn:%05x)", doubled, first_bad);
     report(report_kind::free_list_corrupt, title, page_dump(&pages_[first_bad]));
@@ -314,9 +359,12 @@ void world::teardown_check() {
   drain_all_pages();
   // Owners of what is still allocated, grouped as page_owner would print them.
   std::map<std::string, uint32_t> owners;
-  uint32_t leaked = 0;
-  for (uint32_t pfn = 0; pfn < nr_pages(); ++pfn) {
+  uint32_t leaked = 0, bad_pages = 0;
+  std::vector<uint32_t> flagged;
+  pages_with_flags(pages_.data(), nr_pages(), PG_allocated | PG_bad, flagged);
+  for (uint32_t pfn : flagged) {
     const page& p = pages_[pfn];
+    bad_pages += (p.flags & PG_bad) ? 1 : 0;  // check_full below changes no flags
     if (!(p.flags & PG_allocated)) continue;
     const page_owner& o = owners_[pfn];
     char owner[200];
@@ -341,8 +389,6 @@ void world::teardown_check() {
     free_total += z.free_pages;
     managed_total += z.managed_pages;
   }
-  uint32_t bad_pages = 0;
-  for (const page& p : pages_) bad_pages += (p.flags & PG_bad) ? 1 : 0;
   if (leaked || bad_pages) return;
   if (free_total != managed_total) {
     report(report_kind::leak, "BUG: leak: " + std::to_string(managed_total - free_total) +

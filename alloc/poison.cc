@@ -4,18 +4,7 @@
 
 namespace labyrinth {
 
-// No ASan (nor UBSan) checks on these loads and stores, and (clang) no
-// turning the loops into memcpy/memcmp calls, which ASan would intercept and
-// check.  The words are read with __builtin_memcpy: a plain unaligned load.
-#if defined(LABYRINTH_HAS_ASAN) && defined(__clang__)
-#define LABYRINTH_NO_ASAN __attribute__((no_sanitize("address", "undefined"), no_builtin))
-#elif defined(LABYRINTH_HAS_ASAN)
-#define LABYRINTH_NO_ASAN __attribute__((no_sanitize_address, no_sanitize_undefined))
-#else
-#define LABYRINTH_NO_ASAN
-#endif
-
-LABYRINTH_NO_ASAN size_t first_non_poison_byte(const uint8_t* data, size_t size) {
+LABYRINTH_NO_SANITIZE size_t first_non_poison_byte(const uint8_t* data, size_t size) {
   constexpr uint64_t poison_word = 0x0101010101010101ull * PAGE_POISON;
   size_t i = 0;
   for (; i + sizeof(uint64_t) <= size; i += sizeof(uint64_t)) {
@@ -28,7 +17,7 @@ LABYRINTH_NO_ASAN size_t first_non_poison_byte(const uint8_t* data, size_t size)
   return size;
 }
 
-LABYRINTH_NO_ASAN void copy_page_bytes(uint8_t* to, const uint8_t* from, size_t size) {
+LABYRINTH_NO_SANITIZE void copy_page_bytes(uint8_t* to, const uint8_t* from, size_t size) {
   size_t i = 0;
   for (; i + sizeof(uint64_t) <= size; i += sizeof(uint64_t)) {
     uint64_t word;

@@ -18,6 +18,18 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
+// For loops that read the model's own arrays, or free pages' (poisoned)
+// contents, in bulk: no ASan (nor UBSan) checks on their loads and stores,
+// and (clang) no turning them into memcpy/memcmp calls, which ASan would
+// intercept and check.
+#if defined(LABYRINTH_HAS_ASAN) && defined(__clang__)
+#define LABYRINTH_NO_SANITIZE __attribute__((no_sanitize("address", "undefined"), no_builtin))
+#elif defined(LABYRINTH_HAS_ASAN)
+#define LABYRINTH_NO_SANITIZE __attribute__((no_sanitize_address, no_sanitize_undefined))
+#else
+#define LABYRINTH_NO_SANITIZE
+#endif
+
 namespace labyrinth {
 
 inline constexpr uint8_t PAGE_POISON = 0xaa;

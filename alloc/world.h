@@ -15,6 +15,7 @@
 
 #include "alloc/alloc_flags.h"
 #include "alloc/context.h"
+#include "alloc/flat_array.h"
 #include "alloc/gfp.h"
 #include "alloc/host_lock.h"
 #include "alloc/interrupt.h"
@@ -363,15 +364,22 @@ class world {
   bool pcp_busy_free_running();
   // Both return false when the walk stopped at a corruption (pages after it
   // are not counted as covered).
-  bool check_full_zone(unsigned zone_index, std::vector<uint8_t>& cover);
-  bool check_full_pcp(std::vector<uint8_t>& cover);
+  // `cover` collects every block found (pfn, pages), to prove each page is
+  // covered exactly once.
+  struct page_range {
+    uint32_t pfn;
+    uint32_t count;
+  };
+  bool check_full_zone(unsigned zone_index, std::vector<page_range>& cover);
+  bool check_full_pcp(std::vector<page_range>& cover);
+  void check_allocated_page(uint32_t pfn, std::vector<page_range>& cover, unsigned long& cache_pages);
 
   world_config config_;
   report_sink* sink_;
   fi::injector* injector_;
   interrupt_handler* handler_ = nullptr;
-  std::vector<page> pages_;
-  std::vector<page_owner> owners_;
+  flat_array<page> pages_;
+  flat_array<page_owner> owners_;
   page_memory memory_;
   page_list_store lists_;
   std::vector<zone> zones_;

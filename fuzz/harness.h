@@ -14,7 +14,8 @@
 //           a transmit queue completed from hardirq; interrupts and
 //           GFP_ATOMIC failures decided by the input
 //
-// The world is small so that a run is quick: DMA32 and Normal of 1024 pages
+// The world is small so that a run is quick (and kept between inputs, restored
+// from a pristine copy before each: world_cache.h): DMA32 and Normal of 1024 pages
 // each, 16 bytes of content per page, 16 OOM-victim pages, incremental checks
 // after every operation and the full walk at teardown.  Header bits of the
 // program pick the per-CPU list discipline (both are fuzzed) and, rarely

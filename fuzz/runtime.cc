@@ -44,6 +44,7 @@ size_t run_result::bug_count() const {
 
 run_result run(const program& p, const run_options& options) {
   run_result result;
+  result.steps.reserve(std::min<size_t>(options.max_steps_recorded, 256));
   report_sink sink(options.mode);
   fi::bytes_source bytes(p.decisions);
   std::optional<fi::prng_source> prng;

@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -387,6 +388,43 @@ TEST(oracle_free_list_corrupt, full_walk_catches_a_page_without_pg_buddy) {
   EXPECT_EQ(sink.count(report_kind::leak), 0u) << "the pages after the bad entry are not lost:\n" << describe(sink);
   expect_one(sink, report_kind::free_list_corrupt,
              "BUG: free list corrupt: pfn:00000 zone Normal order 10: page on a free list without PG_buddy");
+}
+
+TEST(oracle_free_list_corrupt, full_walk_counts_pages_covered_twice) {
+  // Goal: the full walk's coverage: a page both allocated and marked bad is
+  // in two places at once, reported with the count and the first such pfn.
+  // Method: allocate two order-0 pages, mark the second bad as well.
+  report_sink sink;
+  world w(one_zone(), sink);
+  w.alloc_pages(GFP_KERNEL, 0);
+  page* p = w.alloc_pages(GFP_KERNEL, 0);
+  ASSERT_NE(p, nullptr);
+  w.check_full();
+  expect_silent(sink);
+  p->flags |= PG_bad;
+  w.check_full();
+  char title[120];
+  std::snprintf(title, sizeof title, "BUG: free list corrupt: 1 pages are in two places at once (first pfn:%05x)",
+                w.page_to_pfn(p));
+  expect_one(sink, report_kind::free_list_corrupt, title);
+  EXPECT_EQ(sink.reports().size(), 1u) << describe(sink);
+}
+
+TEST(oracle_leak, full_walk_counts_pages_on_no_list) {
+  // Goal: the full walk's coverage: pages neither free, on a per-CPU list,
+  // nor allocated are lost, reported with the count and the first such pfn.
+  // Method: unlink the second order-10 block (pfn 1024) of a 3072-page zone
+  // from its free list and take it out of the counters, as a lost fragment.
+  report_sink sink;
+  world w(one_zone(3072), sink);
+  ASSERT_EQ(w.free_list_pfns(0, MAX_PAGE_ORDER, MIGRATE_PCPTYPES_MERGED), (std::vector<uint32_t>{0, 1024, 2048}));
+  ASSERT_TRUE(w.lists_for_test_only().del(1024));
+  w.zone_at(0).area[MAX_PAGE_ORDER].nr_free_list[MIGRATE_PCPTYPES_MERGED] -= 1;
+  w.zone_at(0).free_pages -= 1024;
+  w.check_full();
+  expect_one(sink, report_kind::leak,
+             "BUG: leak: 1024 pages lost: neither free, on a per-CPU list, nor allocated (first pfn:00400)");
+  EXPECT_EQ(sink.reports().size(), 1u) << describe(sink);
 }
 
 TEST(oracle_pcp_corrupt, a_broken_per_cpu_link_is_caught) {

@@ -1,0 +1,55 @@
+// A heap array of trivially copyable elements whose copy is one memcpy: the
+// world's page structs and page_owner records, which world::restore copies
+// for every fuzz input (std::vector's copy assignment is a memmove, which the
+// ASan runtime performs a byte at a time).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <type_traits>
+
+namespace labyrinth {
+
+template <class T>
+class flat_array {
+  static_assert(std::is_trivially_copyable_v<T>, "flat_array copies its elements with memcpy");
+
+ public:
+  flat_array() = default;
+  flat_array(const flat_array& other) { *this = other; }
+  flat_array& operator=(const flat_array& other) {
+    if (this == &other) return *this;
+    if (size_ != other.size_) {
+      elements_ = std::make_unique<T[]>(other.size_);
+      size_ = other.size_;
+    }
+    if (size_ > 0) std::memcpy(elements_.get(), other.elements_.get(), size_ * sizeof(T));
+    return *this;
+  }
+  flat_array(flat_array&&) = default;
+  flat_array& operator=(flat_array&&) = default;
+  ~flat_array() = default;
+
+  void assign(size_t size, const T& value) {
+    elements_ = std::make_unique<T[]>(size);
+    size_ = size;
+    std::fill_n(elements_.get(), size, value);
+  }
+  T* data() { return elements_.get(); }
+  const T* data() const { return elements_.get(); }
+  size_t size() const { return size_; }
+  T& operator[](size_t i) { return elements_[i]; }
+  const T& operator[](size_t i) const { return elements_[i]; }
+  T* begin() { return data(); }
+  T* end() { return data() + size_; }
+  const T* begin() const { return data(); }
+  const T* end() const { return data() + size_; }
+
+ private:
+  std::unique_ptr<T[]> elements_;
+  size_t size_ = 0;
+};
+
+}  // namespace labyrinth
