@@ -1,7 +1,9 @@
-// A heap array of trivially copyable elements whose copy is one memcpy: the
-// world's page structs and page_owner records, which world::restore copies
-// for every fuzz input (std::vector's copy assignment is a memmove, which the
-// ASan runtime performs a byte at a time).
+// A heap array whose copy is one memcpy when its elements are trivially
+// copyable (page_owner), else an element-wise copy (struct page, whose
+// lockless<> fields are relaxed atomics: plain moves): the world's page
+// structs and owner records, which world::restore copies for every fuzz
+// input (std::vector's copy assignment of trivially copyable elements is a
+// memmove, which the ASan runtime performs a byte at a time).
 #pragma once
 
 #include <algorithm>
@@ -14,8 +16,6 @@ namespace labyrinth {
 
 template <class T>
 class flat_array {
-  static_assert(std::is_trivially_copyable_v<T>, "flat_array copies its elements with memcpy");
-
  public:
   flat_array() = default;
   flat_array(const flat_array& other) { *this = other; }
@@ -25,7 +25,11 @@ class flat_array {
       elements_ = std::make_unique<T[]>(other.size_);
       size_ = other.size_;
     }
-    if (size_ > 0) std::memcpy(elements_.get(), other.elements_.get(), size_ * sizeof(T));
+    if constexpr (std::is_trivially_copyable_v<T>) {
+      if (size_ > 0) std::memcpy(elements_.get(), other.elements_.get(), size_ * sizeof(T));
+    } else {
+      std::copy(other.elements_.get(), other.elements_.get() + size_, elements_.get());
+    }
     return *this;
   }
   flat_array(flat_array&&) = default;

@@ -30,7 +30,7 @@ namespace {
 
 // Everything observable about a world at the end of a run.
 struct world_image {
-  std::vector<uint8_t> pages;   // the page structs, byte for byte
+  std::vector<std::string> pages;  // every field of every struct page
   std::vector<std::string> owners;
   std::vector<uint8_t> memory;  // every page's contents
   std::vector<uint8_t> asan_poisoned;  // per 8-byte granule of the contents (ASan builds)
@@ -51,11 +51,16 @@ std::string describe_owner(const page_owner& o) {
          std::to_string(o.allocations);
 }
 
+std::string describe_page(const page& p) {
+  return std::to_string(p.flags.load()) + "/" + std::to_string(p.refcount.load()) + "/" + std::to_string(p.mapcount.load()) + "/" +
+         std::to_string(p.order) + "/" + std::to_string(p.zone) + "/" + std::to_string(p.pad) + "/" +
+         std::to_string(p.mapped_mms) + "/" + std::to_string(p.lru.next) + "/" + std::to_string(p.lru.prev);
+}
+
 world_image image_of(const world& w) {
   world_image image;
   const uint32_t n = w.nr_pages();
-  image.pages.resize(size_t(n) * sizeof(page));
-  std::memcpy(image.pages.data(), w.pfn_to_page(0), image.pages.size());
+  for (uint32_t pfn = 0; pfn < n; ++pfn) image.pages.push_back(describe_page(*w.pfn_to_page(pfn)));
   for (uint32_t pfn = 0; pfn < n; ++pfn) image.owners.push_back(describe_owner(w.owner(pfn)));
   const size_t bytes = size_t(n) * w.config().page_bytes;
   image.memory.resize(bytes);
@@ -78,8 +83,8 @@ world_image image_of(const world& w) {
     const per_cpu_pages& pcp = cpu.pcp[zi];
     image.cpu += "|" + std::to_string(pcp.count) + "/" + std::to_string(pcp.linked_pages) + "/" +
                  std::to_string(pcp.in_use) + "/" + std::to_string(pcp.lock.owner_cpu) + "/" +
-                 std::to_string(w.zone_at(zi).free_pages) + "/" + std::to_string(w.zone_at(zi).lock.owner_cpu) + "/" +
-                 std::to_string(w.zone_at(zi).nr_reserved_highatomic);
+                 std::to_string(w.zone_at(zi).free_pages.load()) + "/" + std::to_string(w.zone_at(zi).lock.owner_cpu) + "/" +
+                 std::to_string(w.zone_at(zi).nr_reserved_highatomic.load());
   }
   image.stats = w.stats();
   image.op_index = w.op_index();
@@ -94,7 +99,7 @@ world_image image_of(const world& w) {
 std::string image_difference(const world_image& a, const world_image& b) {
   if (a.pages.size() != b.pages.size()) return "number of pages";
   for (size_t i = 0; i < a.pages.size(); ++i)
-    if (a.pages[i] != b.pages[i]) return "struct page of pfn " + std::to_string(i / sizeof(page));
+    if (a.pages[i] != b.pages[i]) return "struct page of pfn " + std::to_string(i) + ": " + a.pages[i] + " vs " + b.pages[i];
   for (size_t i = 0; i < a.owners.size(); ++i)
     if (a.owners[i] != b.owners[i]) return "owner of pfn " + std::to_string(i) + ": " + a.owners[i] + " vs " + b.owners[i];
   for (size_t i = 0; i < a.memory.size(); ++i)
