@@ -251,8 +251,10 @@ lab_step_junit() { # file suite-name [total-usec]
 #                           the first line of the first model bug report (reports
 #                           follow "== reports:", separated by blank lines; those a
 #                           misuse probe asked for are skipped whole), else the
-#                           sanitizer's SUMMARY / "runtime error:", else libFuzzer's
-#                           ERROR line. Prints nothing if LOG shows no failure.
+#                           sanitizer's SUMMARY / "runtime error:", else the first
+#                           kernel-style report line (a fatal report prints only
+#                           that), else libFuzzer's ERROR line. Prints nothing if
+#                           LOG shows no failure.
 #   lab_crash_key TITLE     the title with numbers replaced by N (pfns, counts,
 #                           addresses differ between inputs that hit the same bug):
 #                           what crashes are grouped and compared by.
@@ -281,6 +283,8 @@ lab_crash_title() {
   [[ -z "$t" ]] && t="$(grep -a -m1 -o 'runtime error: .*' "$log" 2>/dev/null | sed 's/^/UBSan: /')"
   [[ -z "$t" ]] && t="$(grep -a -m1 '^SUMMARY: [A-Za-z]*Sanitizer: ' "$log" 2>/dev/null |
                         sed -E 's/^SUMMARY: //; s# /[^ ]*:[0-9]+(:[0-9]+)?# #; s/ \(.*\)//')"
+  # A fatal report in abort mode prints the kernel-style report alone (no "== reports:").
+  [[ -z "$t" ]] && t="$(grep -a -m1 -E '^(BUG: |WARNING: |WARNING$|pagealloc: |INFO: allocation livelock)' "$log" 2>/dev/null)"
   [[ -z "$t" ]] && t="$(grep -a -m1 -o 'ERROR: libFuzzer: .*' "$log" 2>/dev/null)"
   printf '%s' "$t" | head -n1 | cut -c1-200
 }

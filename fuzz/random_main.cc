@@ -12,14 +12,22 @@
 // Run i uses seed S+i for both its program bytes and its decisions, so the
 // line it prints on a find ("found ... seed=S+i") is the reproducer: rerun
 // with --seed S+i --runs 1.  Stops at the first bug report (exit 1) or at the
-// budget (exit 0).  A sanitizer finding aborts the process like libFuzzer's.
+// budget (exit 0).  A sanitizer finding aborts the process like libFuzzer's;
+// a run that takes longer than --timeout seconds (default 10, libFuzzer's
+// -timeout in the gate's smoke runs) is a find too ("timeout"), as a hang is
+// for libFuzzer: a planted bug can send a list walk round a cycle.
 // In a fuzz build it links the same instrumented, -O2 copy of the model as
 // fuzz_<name>, so the comparison measures the inputs, not the code's speed.
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -52,8 +60,20 @@ std::vector<uint8_t> random_bytes(uint64_t seed, size_t max_len) {
 
 struct budget {
   double seconds = 60;
-  uint64_t runs = 0;  // 0: no limit on runs
+  uint64_t runs = 0;     // 0: no limit on runs
+  unsigned timeout = 10;  // seconds one run may take
 };
+
+// The timeout's message for the run in progress, formatted before the run so
+// that the handler only writes it.
+char timeout_message[256];
+
+extern "C" void on_timeout(int) {
+  // Only async-signal-safe calls: the message was formatted before the run.
+  ssize_t ignored = write(STDOUT_FILENO, timeout_message, std::strlen(timeout_message));
+  (void)ignored;
+  _exit(1);
+}
 
 int hunt(const harness& h, uint64_t first_seed, size_t max_len, const budget& limit) {
   run_options options = harness_options(h, labyrinth::sink_mode::collect);
@@ -67,7 +87,15 @@ int hunt(const harness& h, uint64_t first_seed, size_t max_len, const budget& li
     program p = decode(bytes, h.program_layout);
     p.decisions.clear();
     options.decision_seed = seed;
+    std::snprintf(timeout_message, sizeof timeout_message,
+                  "labyrinth-random: found harness=%s seed=%llu runs=%llu seconds=%.2f title=timeout: one run took more "
+                  "than %u s\n",
+                  h.name, static_cast<unsigned long long>(seed), static_cast<unsigned long long>(run_count + 1),
+                  elapsed() + limit.timeout, limit.timeout);
+    std::fflush(stdout);
+    alarm(limit.timeout);
     run_result r = run(p, options);
+    alarm(0);
     ++run_count;
     if (r.bug_count() == 0) continue;
     std::string title = "?";
@@ -99,6 +127,8 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed, "seed of the first run (run i uses seed+i)");
   app.add_option("--seconds", limit.seconds, "time budget (0: none; then --runs must be set)");
   app.add_option("--runs", limit.runs, "run budget (0: none)");
+  app.add_option("--timeout", limit.timeout, "seconds one run may take before it counts as a hang (a find)")
+      ->check(CLI::Range(1u, 3600u));
   app.add_option("--max-len", max_len, "largest program in bytes")->check(CLI::Range(size_t{1}, size_t{1} << 20));
   CLI11_PARSE(app, argc, argv);
   const harness* h = find_harness(harness_name);
@@ -110,5 +140,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "labyrinth-random: give --seconds or --runs (an unbounded loop is refused)\n");
     return 2;
   }
+  std::signal(SIGALRM, on_timeout);
   return hunt(*h, seed, max_len, limit);
 }
