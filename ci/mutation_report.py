@@ -102,7 +102,7 @@ def step_cell(r, step):
     if s["result"] == "shows":
         return "yes"
     if s["result"] == "no-effect":
-        return "**NO** (its scenario shows nothing)"
+        return "**fails** (see its log)"
     return "ERROR"
 
 
@@ -156,7 +156,8 @@ def detection_markdown(results, meta):
         "corpus and unit are skipped once a plant is caught, props and fuzz always run. *evidence*: `generic` = "
         "props or the smoke fuzzing caught it, not only a scenario test. *own scenario shows it*: "
         "`plant_detection.<plant>_is_caught` passes in the planted build (a check that the plant is live; "
-        "those tests expect the plant's effect there, so they never fail the gate and are not a detection step).",
+        "those tests expect the plant's effect there, so they never fail the gate and are not a detection step); "
+        "*fails*: the test saw something other than what it expects (another finding first, e.g. ASan, or nothing).",
     ]
     return "\n".join(lines) + "\n"
 
