@@ -152,7 +152,7 @@ def detection_markdown(results, meta):
         "",
         "A step *catches* a plant when it fails, as it would fail the gate. Time to detection: the detection "
         "steps' own time (builds excluded) from the first step through the one that caught the plant, in the "
-        "order props, corpus, unit, fuzz (each harness in turn: ops, irq, faults, client, until one crashes); "
+        "order props, corpus, unit, fuzz (each harness in turn, until one crashes); "
         "corpus and unit are skipped once a plant is caught, props and fuzz always run. *evidence*: `generic` = "
         "props or the smoke fuzzing caught it, not only a scenario test. *own scenario shows it*: "
         "`plant_detection.<plant>_is_caught` passes in the planted build (a check that the plant is live; "
