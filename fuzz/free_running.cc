@@ -360,7 +360,7 @@ free_running_input decode_free_running_input(const uint8_t* data, size_t size) {
   free_running_input input;
   free_running_config& config = input.config;
   uint8_t h[header] = {};
-  std::memcpy(h, data, std::min(size, header));
+  if (size > 0) std::memcpy(h, data, std::min(size, header));  // data may be null when size is 0
   config.cpus = 2 + (h[0] & 3);  // 2..5
   config.interrupt_percent = h[1] % 11;
   config.shared_injector = h[2] & 1;
