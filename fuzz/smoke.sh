@@ -13,8 +13,9 @@
 # the title is unchanged) and saved as corpus/regressions/<h>/<title>-<sha12>
 # for the author to commit (LABYRINTH_REGRESSIONS_DIR=DIR saves into DIR/<h>/
 # instead).  Under ci/gate (GATE_OUT set) one line per crash goes to
-# $GATE_OUT/fuzz-crashes.tsv (harness, saved file, title) and the raw artifacts
-# are copied to $GATE_OUT/fuzz-artifacts/<h>/.  Exit 1 on a crash.
+# $GATE_OUT/fuzz-crashes.tsv (harness, saved file, title), the saved file is
+# copied to $GATE_OUT/regressions/<h>/ and the raw artifacts to
+# $GATE_OUT/fuzz-artifacts/<h>/ (CI uploads $GATE_OUT).  Exit 1 on a crash.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 fuzzer="$1" seeds="$2" dict="${3:-}" cap="${4:-}"
@@ -68,6 +69,8 @@ for a in "${artifacts[@]}"; do
   fi
   if [[ -n "${GATE_OUT:-}" ]]; then
     printf '%s\t%s\t%s\n' "$h" "${saved:-$a (not reproduced)}" "${title:-?}" >>"$GATE_OUT/fuzz-crashes.tsv"
+    # A copy beside the gate's other outputs, for CI to upload (its checkout is thrown away).
+    [[ -n "$saved" ]] && { mkdir -p "$GATE_OUT/regressions/$h" && cp -- "$saved" "$GATE_OUT/regressions/$h/" || true; }
   fi
 done
 exit 1

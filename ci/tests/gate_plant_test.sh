@@ -72,10 +72,11 @@ grep -q '<failure' "$tmp/gate/gate.xml" 2>/dev/null && grep -q 'smoke fuzzing fo
 mapfile -t saved < <(find "$tmp/regressions" -type f 2>/dev/null | sort)
 good_names=1
 for f in "${saved[@]}"; do [[ "${f##*/}" =~ ^[a-z0-9-]+-[0-9a-f]{12}$ && "$f" == "$tmp/regressions/"*/* ]] || good_names=0; done
-if (( ${#saved[@]} > 0 && good_names )); then
-  ok "saved ${#saved[@]} reproducer(s): $(printf '%s ' "${saved[@]#"$tmp/regressions/"}")"
+copies="$(find "$tmp/gate/regressions" -type f 2>/dev/null | wc -l)"
+if (( ${#saved[@]} > 0 && good_names && copies == ${#saved[@]} )); then
+  ok "saved ${#saved[@]} reproducer(s), copied to the gate's output for CI: $(printf '%s ' "${saved[@]#"$tmp/regressions/"}")"
 else
-  bad "no reproducer saved as <regressions>/<h>/<title-slug>-<sha12> (found: ${saved[*]:-none})"
+  bad "no reproducer saved as <regressions>/<h>/<title-slug>-<sha12>, or not copied to <gate out>/regressions/ (found: ${saved[*]:-none}; $copies copies)"
 fi
 
 # --- 2. ci/repro replays them 10/10 on the planted build, 0/10 on the correct one -----
