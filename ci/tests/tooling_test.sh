@@ -116,7 +116,7 @@ printf 'cut short' >"$w/corpus/0123456789abcdef0123456789abcdef01234567"
 check "campaign: corrupted corpus entries are quarantined (exit 1), the rest is fuzzed" 1 "corpus entry ops/corpus/dangling is not a usable input.*moved to ops/quarantine" \
   "$root/ci/campaign" --no-build --build-dir "$build" --harness ops --seconds 1 --fork 1 --no-coverage --dir "$c"
 if [[ -L "$w/quarantine/corpus-dangling" && -d "$w/quarantine/corpus-subdir" && -f "$w/quarantine/corpus-0123456789abcdef0123456789abcdef01234567" ]] &&
-   grep -q 'moved to `ops/quarantine/`' "$c/report.md" && ls "$w/corpus" | grep -q . ; then
+   grep -q 'moved to `ops/quarantine/`' "$c/report.md" && [[ -n "$(ls -A "$w/corpus")" ]]; then
   echo "ok   campaign: 3 bad entries in ops/quarantine/ (not deleted), listed in report.md; corpus/ kept ($(ls "$w/corpus" | wc -l) inputs)"; passed=$((passed + 1))
 else
   echo "FAIL campaign: quarantine: $(ls -A "$w/quarantine" 2>/dev/null | tr '\n' ' '); report: $(grep -c quarantine "$c/report.md" 2>/dev/null)"; failed=$((failed + 1))
