@@ -410,6 +410,10 @@ smp_run_result run_smp(const smp_program& p, const smp_run_options& options) {
     world w(config, sink, &injector);
     smp_client client(w, p.cpus);
     sink.on_abort = [&] {
+      // The sink leaves the printing to this hook: the report first (the
+      // "== reports:" block ci/lib.sh's lab_crash_title reads), then the rest.
+      const report& first = sink.reports().back();
+      std::fprintf(stderr, "== reports: 1 bug(s)\n%s\n", first.text().c_str());
       std::fprintf(stderr, "==== smp program (replay: fuzz_smp FILE)\n%s==== decision trace (%zu decisions)\n%s",
                    smp_print(p).c_str(), injector.trace().size(), fi::format_trace(injector.trace()).c_str());
     };
