@@ -352,7 +352,7 @@ void world::__free_pages(page* p, unsigned order) {
     report(report_kind::double_free, title, page_dump(p));
     return;
   }
-  if (p->refcount.fetch_sub(1) - 1 > 0) return;  // put_page_testzero()
+  if (counter_add_return(p->refcount, -1) > 0) return;  // put_page_testzero()
   if (p->order != order) {
     char title[200];
     std::snprintf(title, sizeof title, "BUG: Bad page state in process %s  pfn:%05x", current().comm.c_str(),
@@ -373,7 +373,7 @@ void world::get_page(page* p) {
     report(report_kind::bad_page_state, title, page_dump(p) + "page dumped because: get_page() on a free page\n");
     return;
   }
-  p->refcount.fetch_add(1);  // page_ref_inc()
+  counter_add_return(p->refcount, 1);  // page_ref_inc()
 }
 
 // put_page(): the last reference frees the whole allocation (the model treats
@@ -385,7 +385,7 @@ void world::put_page(page* p) {
     report(report_kind::double_free, title, page_dump(p));
     return;
   }
-  if (p->refcount.fetch_sub(1) - 1 == 0) free_the_page(p, p->order);
+  if (counter_add_return(p->refcount, -1) == 0) free_the_page(p, p->order);
 }
 
 }  // namespace labyrinth

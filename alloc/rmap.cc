@@ -23,9 +23,9 @@ int world::map_anon_page(unsigned mm, page* p, bool exclusive) {
   } else if (p->flags & PG_anon_exclusive) {
     return -EBUSY;
   }
-  p->mapcount.fetch_add(1);
+  counter_add_return(p->mapcount, 1);
   p->mapped_mms |= bit;
-  p->refcount.fetch_add(1);  // the mapping holds a reference
+  counter_add_return(p->refcount, 1);  // the mapping holds a reference
   if (config_.checks != check_level::none && (p->flags & PG_anon_exclusive) && p->mapcount != 0) {
     char title[160];
     std::snprintf(title, sizeof title, "BUG: exclusive page mapped twice pfn:%05x (%d mappings)", page_to_pfn(p),
@@ -39,7 +39,7 @@ int world::unmap_page(unsigned mm, page* p) {
   uint32_t bit = mm < max_mm ? 1u << mm : 0;
   if (!bit || !(p->mapped_mms & bit) || !(p->flags & PG_allocated)) return -EINVAL;
   p->mapped_mms &= ~bit;
-  p->mapcount.fetch_sub(1);
+  counter_add_return(p->mapcount, -1);
   if (p->mapcount < 0) p->flags &= ~PG_anon_exclusive;
   put_page(p);
   return 0;

@@ -79,11 +79,10 @@ void world::lock_acquire(spinlock_t& lock, lock_flavour flavour, bool trylock) {
   state.hardirqs_enabled = !cpu.irqs_disabled;
   state.softirqs_enabled = softirq_count(cpu.preempt_count) == 0;
   state.trylock = trylock;
-  lockdep_finding finding;
-  {
+  lockdep_finding finding = [&] {  // (a lambda keeps the return value elided)
     host_lock_guard guard(lockdep_lock_, config_.free_running);
-    finding = lockdep_.acquire(lock.lock_class, state, held, cpu.held_count, cpu.interrupt_depth);
-  }
+    return lockdep_.acquire(lock.lock_class, state, held, cpu.held_count, cpu.interrupt_depth);
+  }();
   if (finding.kind == lockdep_finding::inconsistent)
     report(report_kind::lockdep_inconsistent, finding.title, finding.details);
   else if (finding.kind == lockdep_finding::irq_inversion)

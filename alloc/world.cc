@@ -381,12 +381,13 @@ struct thread_cpu {
 thread_local thread_cpu this_thread_cpu;
 }  // namespace
 
-unsigned world::cpu_id() const { return this_thread_cpu.w == this ? this_thread_cpu.cpu : current_cpu_; }
+unsigned world::bound_cpu_id() const { return this_thread_cpu.w == this ? this_thread_cpu.cpu : current_cpu_; }
 
 cpu_binding::cpu_binding(world& w, unsigned cpu) {
   if (cpu >= w.nr_cpus()) throw std::invalid_argument("cpu_binding: no such CPU");
   if (this_thread_cpu.w) throw std::logic_error("cpu_binding: this thread is already bound to a CPU");
   this_thread_cpu = {&w, cpu};
+  w.threads_bound_ = true;
 }
 
 cpu_binding::~cpu_binding() { this_thread_cpu = {}; }

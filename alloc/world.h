@@ -100,7 +100,9 @@ class world {
   // ---- CPUs and contexts (context.cc) ------------------------------------
   // smp_processor_id(): the CPU the calling thread is bound to (cpu_binding),
   // else the world's current CPU (set_current_cpu, 0 by default).
-  unsigned cpu_id() const;
+  // Inline: without any bound thread (the single-threaded modes) it is one
+  // load and a branch; this_cpu() is on every path of the model.
+  unsigned cpu_id() const { return threads_bound_ ? bound_cpu_id() : current_cpu_; }
   unsigned nr_cpus() const { return static_cast<unsigned>(cpus_.size()); }
   cpu_state& this_cpu() { return cpus_[cpu_id()]; }
   const cpu_state& this_cpu() const { return cpus_[cpu_id()]; }
@@ -339,6 +341,14 @@ class world {
   void check_watermark_entitlement(const zone& z, unsigned order, gfp_t gfp, zone_type highest);
   void warn(const std::string& what);
   void note(std::string line);
+  // atomic_add_return() on a page counter: a real read-modify-write in
+  // free-running mode, a load and a store otherwise (one CPU at a time).
+  int32_t counter_add_return(lockless<int32_t>& counter, int32_t delta) {
+    if (config_.free_running) return counter.fetch_add(delta) + delta;
+    int32_t value = counter.load() + delta;
+    counter.store(value);
+    return value;
+  }
   // The decision source of the current CPU (its own, else the shared one
   // under injector_lock_ in free-running mode).  No source: no fault, no interrupt.
   bool inject_alloc_failure(const fi::page_alloc_request& request);
@@ -407,6 +417,10 @@ class world {
   // Free-running: set by a fatal report, so CPUs spinning on a lock the
   // halted CPU holds stop too (they throw run_halted).
   lockless<bool> halted_ = false;
+  // Set once a thread binds to one of this world's CPUs (cpu_binding).
+  lockless<bool> threads_bound_ = false;
+  unsigned bound_cpu_id() const;
+  friend class cpu_binding;
   std::vector<std::string> log_;
   // Host locks of free-running mode (host_lock.h); unused otherwise.
   mutable host_lock lockdep_lock_;   // lockdep's graph_lock
