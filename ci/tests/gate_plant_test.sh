@@ -45,7 +45,8 @@ ok() { echo "ok   $*"; passed=$((passed + 1)); }
 bad() { echo "FAIL $*"; failed=$((failed + 1)); }
 show() { sed 's/^/       /' "$1" | tail -n "${2:-20}"; }
 harnesses=(ops irq faults client)
-targets=""; for h in "${harnesses[@]}"; do targets+="fuzz_$h,fuzz_${h}_replay,"; done; targets="${targets%,}"
+# Every harness with a fuzz-smoke test (smp included: its own layout and replay main).
+targets=""; for h in "${harnesses[@]}" smp; do targets+="fuzz_$h,fuzz_${h}_replay,"; done; targets="${targets%,}"
 
 # --- 1. the gate fails, with a readable, minimized, saved reproducer ------------------
 echo "== ci/gate --plant $plant --presets asan --labels fuzz-smoke --fuzz-seconds $seconds (log: $tmp/gate.out)"
