@@ -13,6 +13,7 @@ cmake -S "$src" -B "$build" -G Ninja \
   -DLABYRINTH_TESTS=OFF -DLABYRINTH_FUZZ=ON \
   -DLABYRINTH_FUZZING_ENGINE="$LIB_FUZZING_ENGINE"
 harnesses=$(sed -n 's/^set(LABYRINTH_HARNESSES \(.*\))$/\1/p' "$src/fuzz/CMakeLists.txt" | head -n 1)
+harnesses="$harnesses smp"  # fuzz_smp: its own layout, outside LABYRINTH_HARNESSES
 targets=""
 for h in $harnesses; do targets="$targets fuzz_$h"; done
 cmake --build "$build" --target $targets

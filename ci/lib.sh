@@ -261,10 +261,10 @@ lab_step_junit() { # file suite-name [total-usec]
 #   lab_slug TEXT           lower-case [a-z0-9-] of TEXT, at most 48 characters.
 #   LAB_TITLE_AWK           the awk program of the first rule; on several replays
 #                           in one log it prints "FILE<TAB>TITLE" per reporting file.
-LAB_HARNESSES_ALL=(ops irq faults client)
-# ci/repro also replays fuzz_smp inputs (its own layout and replay main, same
-# command line); the campaign's default list stays the four above.
-LAB_HARNESSES_REPRO=("${LAB_HARNESSES_ALL[@]}" smp)
+# smp has its own input layout and replay main (fuzz/smp_program.h) with the
+# same command line, so every tool treats it like the others.
+LAB_HARNESSES_ALL=(ops irq faults client smp)
+LAB_HARNESSES_REPRO=("${LAB_HARNESSES_ALL[@]}")
 # Per input ("==== <h>: N bug report(s) replaying FILE" starts one): inside the
 # "== reports:" section, a paragraph is one report; the first paragraph not
 # marked "(expected by a misuse probe)" gives the title.
