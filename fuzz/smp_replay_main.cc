@@ -9,37 +9,24 @@
 //   fuzz_smp --pct RUNS --depth D INPUT     (PCT: RUNS seeded runs; prints the guarantee)
 //   fuzz_smp --dfs K INPUT                  (every schedule with at most K preemptions)
 //
-// A DIR replays its regular files in name order, skipping README.md and
-// *.txt, *.dict, *.options; a FILE ending in .txt is read as a readable
-// program.  libFuzzer-style -name=value arguments are ignored.
-// Exit status: 0 all clean, 1 some input reported a bug, 2 usage or I/O error.
-#include <algorithm>
+// The replay command line is replay_cli.h's; a FILE ending in .txt is read as
+// a readable program.
 #include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include "alloc/smp/strategy.h"
 #include "faultinject/decision.h"
+#include "fuzz/replay_cli.h"
 #include "fuzz/smp_program.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace labyrinth::fuzz;
-
-bool skipped_in_directory(const fs::path& path) {
-  std::string name = path.filename().string();
-  std::string ext = path.extension().string();
-  return name == "README.md" || ext == ".txt" || ext == ".dict" || ext == ".options" || name.empty() || name[0] == '.';
-}
-
-struct replay_counts {
-  unsigned inputs = 0, reported = 0, errors = 0;
-};
 
 std::string describe(const smp_program& p, const smp_run_result& r) {
   std::string text;
@@ -53,9 +40,8 @@ std::string describe(const smp_program& p, const smp_run_result& r) {
 }
 
 void replay_one(const fs::path& path, bool verbose, bool quiet, replay_counts& counts) {
-  std::ifstream in(path, std::ios::binary);
-  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in && !in.eof()) {
+  std::string content;
+  if (!read_input_file(path, content)) {
     std::fprintf(stderr, "smp: cannot read %s\n", path.c_str());
     ++counts.errors;
     return;
@@ -86,16 +72,9 @@ void replay_one(const fs::path& path, bool verbose, bool quiet, replay_counts& c
   }
 }
 
-bool read_all(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return true;
-}
-
 int encode_or_print(int argc, char** argv) {
   std::string mode = argv[1], content;
-  if ((mode == "--encode" && argc != 4) || (mode == "--print" && argc != 3) || !read_all(argv[2], content)) {
+  if ((mode == "--encode" && argc != 4) || (mode == "--print" && argc != 3) || !read_input_file(argv[2], content)) {
     std::fprintf(stderr, "usage: %s --encode PROGRAM.txt OUT.bin | --print INPUT\n", argv[0]);
     return 2;
   }
@@ -117,7 +96,7 @@ int encode_or_print(int argc, char** argv) {
 
 smp_program load(const std::string& path, bool* ok) {
   std::string content;
-  *ok = read_all(path, content);
+  *ok = read_input_file(path, content);
   if (fs::path(path).extension() == ".txt") {
     std::string error;
     auto parsed = smp_parse(content, &error);
@@ -193,48 +172,5 @@ int main(int argc, char** argv) {
     if (pct) return search_pct(std::strtoul(argv[2], nullptr, 10), static_cast<unsigned>(std::atoi(argv[4])), p);
     return search_dfs(static_cast<unsigned>(std::atoi(argv[2])), p);
   }
-  bool verbose = false, quiet = false;
-  std::vector<fs::path> paths;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--verbose") {
-      verbose = true;
-    } else if (arg == "--quiet") {
-      quiet = true;
-    } else if (arg == "-h" || arg == "--help") {
-      std::printf("usage: %s [--verbose] [--quiet] FILE|DIR...\nreplays inputs of harness 'smp'\n", argv[0]);
-      return 0;
-    } else if (arg.size() > 1 && arg[0] == '-' && arg[1] != '-' && arg.find('=') != std::string::npos) {
-      std::fprintf(stderr, "replay: ignoring libFuzzer flag %s (this is the plain replay binary)\n", arg.c_str());
-    } else if (arg.size() > 1 && arg[0] == '-') {
-      std::fprintf(stderr, "replay: unknown option %s (see --help)\n", arg.c_str());
-      return 2;
-    } else {
-      paths.emplace_back(arg);
-    }
-  }
-  if (paths.empty()) {
-    std::fprintf(stderr, "usage: %s [--verbose] [--quiet] FILE|DIR...\n", argv[0]);
-    return 2;
-  }
-  replay_counts counts;
-  for (const fs::path& path : paths) {
-    std::error_code error;
-    if (fs::is_directory(path, error)) {
-      std::vector<fs::path> files;
-      for (const auto& entry : fs::directory_iterator(path, error))
-        if (entry.is_regular_file() && !skipped_in_directory(entry.path())) files.push_back(entry.path());
-      std::sort(files.begin(), files.end());
-      for (const fs::path& file : files) replay_one(file, verbose, quiet, counts);
-    } else if (fs::exists(path, error)) {
-      replay_one(path, verbose, quiet, counts);
-    } else {
-      std::fprintf(stderr, "smp: no such file or directory: %s\n", path.c_str());
-      ++counts.errors;
-    }
-  }
-  std::printf("smp: replayed %u input(s): %u with bug reports, %u error(s)\n", counts.inputs, counts.reported,
-              counts.errors);
-  if (counts.errors) return 2;
-  return counts.reported ? 1 : 0;
+  return replay_command_line(argc, argv, "smp", "replays inputs of harness 'smp'", replay_one);
 }

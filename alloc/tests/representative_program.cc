@@ -109,7 +109,9 @@ uint32_t rotating_source::decide(const fi::decision_request& request) {
       if (request.subject == static_cast<uint16_t>(fi::fault_site::kswapd)) answer = kswapd_outcome_;
       return answer < request.bound ? answer : request.quiet;
     }
-    case fi::decision_kind::random: return request.quiet;
+    case fi::decision_kind::random:
+    case fi::decision_kind::schedule:  // one CPU: never asked
+      return request.quiet;
   }
   return request.quiet;
 }

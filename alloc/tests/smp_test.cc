@@ -230,8 +230,10 @@ TEST(smp, preemption_bounded_counts_grow_with_the_bound) {
       smp_rig rig(smp_world(2), search, "", &search);
       rig.add_workload(smp_workload{2, false});
       rig.run_and_teardown();
-      if (plant_free) ASSERT_TRUE(rig.sink.empty()) << "bound " << bound << " schedule " << search.last_schedule()
-                                                    << ":\n" << describe(rig.sink);
+      if (plant_free) {
+        ASSERT_TRUE(rig.sink.empty()) << "bound " << bound << " schedule " << search.last_schedule() << ":\n"
+                                      << describe(rig.sink);
+      }
       if (!search.next()) break;
     }
     std::printf("[ smp      ] cross-CPU workload, bound %u: %llu schedules\n", bound,
@@ -304,7 +306,9 @@ TEST(smp, drain_all_pages_runs_on_every_cpu_under_irqsave) {
   smp_result result = rig.sched.run();
   EXPECT_FALSE(result.halted) << describe(rig.sink);
   EXPECT_EQ(filled, 4u);
-  if (plant_free) EXPECT_EQ(left_after_drain, 0) << "expected every CPU's list empty after drain_all_pages";
+  if (plant_free) {
+    EXPECT_EQ(left_after_drain, 0) << "expected every CPU's list empty after drain_all_pages";
+  }
   EXPECT_TRUE(rig.sink.empty() || !plant_free) << describe(rig.sink);
 }
 
@@ -318,7 +322,9 @@ TEST(smp, kswapd_runs_as_its_own_task) {
   smp_result result = rig.run_and_teardown();
   EXPECT_GT(rig.w->stats().kswapd_runs, 0u) << "expected kswapd to have run";
   EXPECT_NE(result.schedule.find('4'), std::string::npos) << "expected task 4 (kswapd) in the schedule";
-  if (plant_free) EXPECT_TRUE(rig.sink.empty()) << describe(rig.sink);
+  if (plant_free) {
+    EXPECT_TRUE(rig.sink.empty()) << describe(rig.sink);
+  }
 }
 
 }  // namespace
