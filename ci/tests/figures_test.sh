@@ -11,16 +11,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/labyrinth-figures-test.XXXXXX")"
 trap 'rm -rf -- "$tmp"' EXIT
 failed=0 passed=0
-check() { # name expected-status expected-message-regex command...
-  local name="$1" want="$2" re="$3" rc=0; shift 3
-  "$@" >"$tmp/out" 2>&1 </dev/null || rc=$?
-  if [[ "$rc" == "$want" ]] && grep -Eq -- "$re" "$tmp/out"; then
-    echo "ok   $name"; passed=$((passed + 1))
-  else
-    echo "FAIL $name: expected exit $want and output matching /$re/, saw exit $rc:"; sed 's/^/       /' "$tmp/out" | tail -n 15
-    failed=$((failed + 1))
-  fi
-}
+# shellcheck source=ci/tests/check.sh
+source "$root/ci/tests/check.sh"
 check "bench/run: unknown argument"        2 "bench/run: unknown argument '--bogus'"           "$root/bench/run" --bogus
 check "bench/run: fewer than 5 repetitions" 2 "repetitions must be at least 5, not '3'"       "$root/bench/run" --benchmark_repetitions=3
 check "bench/run: --help"                  0 "medians"                                          "$root/bench/run" --help

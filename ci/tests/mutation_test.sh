@@ -13,16 +13,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/labyrinth-mutation-test.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 failed=0 passed=0
-check() { # name expected-status expected-output-regex command...
-  local name="$1" want="$2" re="$3" rc=0; shift 3
-  "$@" >"$tmp/out" 2>&1 </dev/null || rc=$?
-  if [[ "$rc" == "$want" ]] && grep -Eq -- "$re" "$tmp/out"; then
-    echo "ok   $name"; passed=$((passed + 1))
-  else
-    echo "FAIL $name: expected exit $want and output matching /$re/, saw exit $rc:"; sed 's/^/       /' "$tmp/out" | tail -n 25
-    failed=$((failed + 1))
-  fi
-}
+CHECK_TAIL=25
+# shellcheck source=ci/tests/check.sh
+source "$root/ci/tests/check.sh"
 file_has() { # name file regex
   if grep -Eq -- "$3" "$2" 2>/dev/null; then echo "ok   $1"; passed=$((passed + 1))
   else echo "FAIL $1: expected ${2#"$tmp"/} to match /$3/"; failed=$((failed + 1)); fi

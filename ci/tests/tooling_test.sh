@@ -19,17 +19,9 @@ build="${1:?usage: tooling_test.sh BUILD_DIR}"
 [[ "$build" == /* ]] || build="$PWD/$build"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/labyrinth-tooling.XXXXXX")"
 failed=0 passed=0
-check() { # name expected-status expected-message-regex command... (output kept in $tmp/out)
-  local name="$1" want="$2" re="$3" rc=0 t0=$SECONDS; shift 3
-  "$@" >"$tmp/out" 2>&1 </dev/null || rc=$?
-  cat "$tmp/out" >>"$tmp/all.out"
-  if [[ "$rc" == "$want" ]] && grep -Eq -- "$re" "$tmp/out"; then
-    echo "ok   $name ($((SECONDS - t0)) s)"; passed=$((passed + 1))
-  else
-    echo "FAIL $name: expected exit $want and output matching /$re/, saw exit $rc:"; sed 's/^/       /' "$tmp/out" | tail -n 15
-    failed=$((failed + 1))
-  fi
-}
+CHECK_ALL_OUT="$tmp/all.out"
+# shellcheck source=ci/tests/check.sh
+source "$root/ci/tests/check.sh"
 : >"$tmp/empty"; mkdir -p "$tmp/emptydir"
 printf 'x' >"$tmp/unreadable"; chmod 000 "$tmp/unreadable"
 check "repro: unknown harness"   2 "unknown harness 'nope'"        "$root/ci/repro" --harness nope "$root/corpus/ops/mappings.bin"
