@@ -136,11 +136,16 @@ namespace {
 // The full walk and the leak check read every page's flags, and most pages
 // have none of those they look for: a tight scan collects the pfns of the
 // pages that have any of `mask` (no sanitizer checks on its loads: the loop
-// stays inside the array).
+// stays inside the array).  The flags are read with the relaxed-load builtin
+// on the value's own bytes (page.h asserts lockless<uint32_t> is laid out as
+// a plain uint32_t): a sanitized lockless<>::load() is not inlined into this
+// unsanitized function, and the call per page cost as much as the scan.
 LABYRINTH_NO_SANITIZE void pages_with_flags(const page* pages, uint32_t nr_pages, uint32_t mask,
                                             std::vector<uint32_t>& out) {
-  for (uint32_t pfn = 0; pfn < nr_pages; ++pfn)
-    if (pages[pfn].flags & mask) out.push_back(pfn);
+  for (uint32_t pfn = 0; pfn < nr_pages; ++pfn) {
+    const auto* flags = reinterpret_cast<const uint32_t*>(&pages[pfn].flags);
+    if (__atomic_load_n(flags, __ATOMIC_RELAXED) & mask) out.push_back(pfn);
+  }
 }
 
 // How the blocks the full walk found cover pfns [0, nr_pages): pages covered
@@ -291,14 +296,18 @@ void world::check_allocated_page(uint32_t pfn, std::vector<page_range>& cover, u
 }
 
 void world::check_full() {
+  std::vector<uint32_t> flagged;
+  pages_with_flags(pages_.data(), nr_pages(), PG_allocated | PG_bad, flagged);
+  check_full(flagged);
+}
+
+void world::check_full(const std::vector<uint32_t>& flagged) {
   std::vector<page_range> cover;
   bool walked_everything = true;
   for (unsigned zi = 0; zi < zones_.size(); ++zi) walked_everything &= check_full_zone(zi, cover);
   walked_everything &= check_full_pcp(cover);
   unsigned long cache_pages = 0;
   char title[200];
-  std::vector<uint32_t> flagged;
-  pages_with_flags(pages_.data(), nr_pages(), PG_allocated | PG_bad, flagged);
   for (uint32_t pfn : flagged) {
     const page& p = pages_[pfn];
     if (p.flags & PG_bad) cover.push_back({pfn, 1});
@@ -380,7 +389,7 @@ void world::teardown_check() {
                                   owners.begin()->first + ")",
            details);
   }
-  check_full();
+  check_full(flagged);  // (the leak count above changed no flags)
   // No lost fragments: with everything free, the free lists are the initial
   // ones.  A highatomic reservation legitimately leaves pageblocks unmerged,
   // so then only the total is compared.

@@ -8,8 +8,10 @@
 //   other state (the page's list membership and its refcount).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
+#include "alloc/flat_array.h"
 #include "alloc/gfp.h"
 #include "alloc/lockless.h"
 
@@ -49,6 +51,16 @@ struct page {
   uint32_t mapped_mms = 0;  // bitmask of address spaces mapping it (model; mm id < 32)
   list_links lru;           // free list, pcp list or page cache LRU
 };
+
+// The page array is copied only while no other CPU runs (world::restore;
+// free-running worlds are never restored), so its relaxed atomics may be
+// copied as the bytes they are: lock-free std::atomic with the layout of the
+// plain value.  One memcpy instead of a copy per page (flat_array.h).
+template <>
+inline constexpr bool copied_bitwise<page> = true;
+static_assert(sizeof(lockless<uint32_t>) == sizeof(uint32_t) && sizeof(lockless<int32_t>) == sizeof(int32_t) &&
+                  std::atomic<uint32_t>::is_always_lock_free && std::atomic<int32_t>::is_always_lock_free,
+              "struct page is copied bitwise: its lockless<> fields must be plain lock-free values");
 
 // page_owner-style record (mm/page_owner.c): who allocated and freed it.
 // (Fields ordered without padding holes: 40 bytes, copied per page by

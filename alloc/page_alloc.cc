@@ -138,7 +138,7 @@ void world::prep_new_page(page* p, unsigned order, gfp_t gfp) {
   p->mapcount = -1;
   p->mapped_mms = 0;
   for (uint32_t i = 1; i < (1u << order); ++i) p[i].flags = 0;
-  page_owner& o = owners_[page_to_pfn(p)];
+  page_owner& o = owners_.write(page_to_pfn(p));
   o.gfp = gfp;
   o.order = static_cast<uint8_t>(order);
   o.cpu = static_cast<uint8_t>(cpu_id());
@@ -322,7 +322,7 @@ bool world::free_pages_prepare(page* p, unsigned order) {
     p->flags = (p->flags & ~PG_allocated) | PG_bad;
     return false;
   }
-  page_owner& o = owners_[page_to_pfn(p)];
+  page_owner& o = owners_.write(page_to_pfn(p));
   o.freed = true;
   o.free_op_index = op_index_;
   o.free_preempt_count = preempt_count();

@@ -4,18 +4,20 @@
 
 namespace labyrinth {
 
-LABYRINTH_NO_SANITIZE size_t first_non_poison_byte(const uint8_t* data, size_t size) {
-  constexpr uint64_t poison_word = 0x0101010101010101ull * PAGE_POISON;
+LABYRINTH_NO_SANITIZE size_t first_byte_not(const uint8_t* data, size_t size, uint8_t value) {
+  const uint64_t value_word = 0x0101010101010101ull * value;
   size_t i = 0;
   for (; i + sizeof(uint64_t) <= size; i += sizeof(uint64_t)) {
     uint64_t word;
     __builtin_memcpy(&word, data + i, sizeof word);
-    if (word != poison_word) break;
+    if (word != value_word) break;
   }
   for (; i < size; ++i)
-    if (data[i] != PAGE_POISON) return i;
+    if (data[i] != value) return i;
   return size;
 }
+
+size_t first_non_poison_byte(const uint8_t* data, size_t size) { return first_byte_not(data, size, PAGE_POISON); }
 
 LABYRINTH_NO_SANITIZE void copy_page_bytes(uint8_t* to, const uint8_t* from, size_t size) {
   size_t i = 0;

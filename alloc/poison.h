@@ -57,6 +57,20 @@ inline void unpoison_memory_region(void* address, size_t size) {
 // bytes even while ASan-poisoned (no unpoison/re-poison round trip), so the
 // free-page checks cost a fraction of a byte loop.
 size_t first_non_poison_byte(const uint8_t* data, size_t size);
+// The same for any byte value.
+size_t first_byte_not(const uint8_t* data, size_t size, uint8_t value);
+
+// Whether any byte of [address, address + size) is ASan-poisoned (never
+// without ASan).
+inline bool region_poisoned(const void* address, size_t size) {
+#ifdef LABYRINTH_HAS_ASAN
+  return __asan_region_is_poisoned(const_cast<void*>(address), size) != nullptr;
+#else
+  (void)address;
+  (void)size;
+  return false;
+#endif
+}
 
 // Copies size bytes whatever their ASan poisoning (the destination's
 // poisoning is left as it was; the caller re-derives it).

@@ -94,7 +94,7 @@ world::world(const world_config& config, report_sink& sink, fi::injector* inject
   uint32_t total = 0;
   for (const zone_config& zc : config_.zones) total += zc.pages;
   pages_.assign(total, page{});
-  owners_.assign(total, page_owner{});
+  owners_.assign(total, !config_.free_running);
   memory_ = page_memory(size_t(total) * config_.page_bytes);
   lists_.reset(pages_.data(), total);
   zone_lock_class_ = lockdep_.register_class("zone->lock");

@@ -25,6 +25,7 @@
 #include "alloc/page.h"
 #include "alloc/page_list.h"
 #include "alloc/page_memory.h"
+#include "alloc/page_owner_array.h"
 #include "alloc/report.h"
 #include "alloc/smp/hooks.h"
 #include "alloc/vmstat.h"
@@ -246,6 +247,10 @@ class world {
   uint64_t op_index() const { return op_index_.load(); }
   long min_free_kbytes() const { return min_free_kbytes_; }
   const std::vector<std::string>& log() const { return log_; }
+  // The log, moved out (left empty): a fuzz run hands it to its result, so
+  // the lines it allocated are freed by the same run (libFuzzer's leak
+  // heuristic re-runs any input that ends with more mallocs than frees).
+  std::vector<std::string> take_log() { return std::move(log_); }
   report_sink& sink() { return *sink_; }
   fi::injector* injector() { return injector_; }
   fi::decision_context decision_context(uint16_t point = 0) const;
@@ -380,6 +385,9 @@ class world {
     uint32_t pfn;
     uint32_t count;
   };
+  // check_full() given the pfns of the pages with PG_allocated or PG_bad
+  // (teardown_check has them already).
+  void check_full(const std::vector<uint32_t>& flagged);
   bool check_full_zone(unsigned zone_index, std::vector<page_range>& cover);
   bool check_full_pcp(std::vector<page_range>& cover);
   void check_allocated_page(uint32_t pfn, std::vector<page_range>& cover, unsigned long& cache_pages);
@@ -389,7 +397,7 @@ class world {
   fi::injector* injector_;
   interrupt_handler* handler_ = nullptr;
   flat_array<page> pages_;
-  flat_array<page_owner> owners_;
+  page_owner_array owners_;  // restore copies the records a run wrote
   page_memory memory_;
   page_list_store lists_;
   std::vector<zone> zones_;

@@ -18,6 +18,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 
 #include "faultinject/plant.h"
 
@@ -102,6 +103,15 @@ injector::injector(const fault_config& config, decision_source& source)
   for (unsigned index = 0; index < fault_site_count; ++index) {
     states_[index] = initial_fault_attr_state(config_.sites[index]);
   }
+}
+
+void injector::adopt_buffers(std::vector<decision_record>&& trace, std::vector<fault_event>&& faults) {
+  if (!trace_.empty() || !faults_.empty())
+    throw std::logic_error("injector::adopt_buffers: the injector has already recorded decisions");
+  trace_ = std::move(trace);
+  trace_.clear();
+  faults_ = std::move(faults);
+  faults_.clear();
 }
 
 const fault_attr_state& injector::state(fault_site site) const {
@@ -218,6 +228,7 @@ uint32_t injector::ask(decision_kind kind, fault_site site, uint32_t bound, uint
   request.context = context;
   const uint32_t answer = source_.decide(request);
   check_answer(answer, request, source_.name());
+  if (trace_.capacity() == 0) trace_.reserve(initial_trace_capacity);
   trace_.push_back(decision_record{trace_.size(), request, answer});
   return answer;
 }

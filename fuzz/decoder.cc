@@ -135,6 +135,16 @@ int opcode_value(op_set set, context_base base, op_code code) {
 
 program decode(std::span<const uint8_t> bytes, const layout& l) {
   program p;
+  decode_into(bytes, l, p);
+  return p;
+}
+
+void decode_into(std::span<const uint8_t> bytes, const layout& l, program& p) {
+  for (unsigned i = 0; i < list_count; ++i) {
+    p.lists[i].clear();
+    p.lists[i].reserve(list_capacity(static_cast<list_id>(i)));
+  }
+  p.decisions.clear();
   byte_reader in(bytes);
   uint8_t header = in.next();
   p.pcp_irqsave = header & 1u;
@@ -147,7 +157,6 @@ program decode(std::span<const uint8_t> bytes, const layout& l) {
     p.decisions.assign(bytes.begin() + static_cast<std::ptrdiff_t>(std::min(in.position(), bytes.size())), bytes.end());
     std::reverse(p.decisions.begin(), p.decisions.end());
   }
-  return p;
 }
 
 }  // namespace labyrinth::fuzz

@@ -38,6 +38,10 @@ inline constexpr unsigned opcode_values = 60;  // 60..63 are END
 inline constexpr uint8_t opcode_end = 63;
 
 program decode(std::span<const uint8_t> bytes, const layout& l);
+// The same into `out`, whose buffers are reused (a fuzz harness decodes every
+// input into one program: no allocation per input once they have grown).
+// Nothing of what `out` held before survives.
+void decode_into(std::span<const uint8_t> bytes, const layout& l, program& out);
 
 // The opcode table of an op set and context: opcode value -> operation.
 op_code opcode_operation(op_set set, context_base base, unsigned value);

@@ -96,8 +96,13 @@ run_options harness_options(const harness& h, sink_mode mode) {
 
 int fuzz_one(const harness& h, std::span<const uint8_t> input) {
   // Built once per harness: the environment is read at the first input.
-  // Worlds are kept between inputs and restored before each (world_cache.h).
+  // Worlds are kept between inputs and restored before each (world_cache.h);
+  // the program and the result are decoded and run into the same buffers
+  // every time (decode_into, run into a result: nothing of the previous
+  // input survives, fuzz/tests/runtime_reuse_test.cc).
   static world_cache worlds;
+  static program p;
+  static run_result result;
   static std::vector<run_options> options_by_harness = [] {
     std::vector<run_options> all;
     for (const harness& each : harnesses()) {
@@ -107,8 +112,12 @@ int fuzz_one(const harness& h, std::span<const uint8_t> input) {
     return all;
   }();
   const run_options& options = options_by_harness[static_cast<size_t>(&h - harnesses().data())];
-  program p = decode(input, h.program_layout);
-  run(p, options);
+  decode_into(input, h.program_layout, p);
+  run(p, options, result);
+  // What the input allocated (report and log strings) is freed by the same
+  // input: libFuzzer runs again any input that ends with more mallocs than
+  // frees, to look for a leak.
+  result.clear();
   return 0;
 }
 

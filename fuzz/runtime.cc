@@ -19,19 +19,44 @@ world_config config_for(const program& p, const run_options& options) {
   return config;
 }
 
-// What the run leaves behind, into the result (at the end, or before an
+// What the run leaves behind, into the result (at the end, when the trace and
+// the log are moved out of the injector and the world, or before an
 // abort-mode report aborts the process).
-void collect(detail::machine& m, const report_sink& sink, const fi::injector& injector, const world& w,
-             run_result& result) {
+enum class trace_taking { copy, move };
+void collect(detail::machine& m, const report_sink& sink, fi::injector& injector, world& w, run_result& result,
+             trace_taking taking) {
   m.note_reports();
   result.reports = sink.reports();
-  result.trace = injector.trace();
-  result.faults = injector.faults();
   result.stats = w.stats();
-  result.log = w.log();
+  // (Not a conditional expression: `take ? prvalue : const lvalue` is a const
+  // prvalue, which is copied, not moved.)
+  if (taking == trace_taking::move) {
+    result.trace = injector.take_trace();
+    result.faults = injector.take_faults();
+    result.log = w.take_log();
+  } else {
+    result.trace = injector.trace();
+    result.faults = injector.faults();
+    result.log = w.log();
+  }
 }
 
 }  // namespace
+
+void run_result::clear() {
+  run_result fresh;
+  auto keep = [](auto& to, auto& from) {
+    to = std::move(from);
+    to.clear();
+  };
+  keep(fresh.reports, reports);
+  keep(fresh.expected_reports, expected_reports);
+  keep(fresh.trace, trace);
+  keep(fresh.faults, faults);
+  keep(fresh.steps, steps);
+  keep(fresh.log, log);
+  *this = std::move(fresh);
+}
 
 size_t run_result::bug_count() const {
   size_t bugs = 0;
@@ -44,6 +69,12 @@ size_t run_result::bug_count() const {
 
 run_result run(const program& p, const run_options& options) {
   run_result result;
+  run(p, options, result);
+  return result;
+}
+
+void run(const program& p, const run_options& options, run_result& result) {
+  result.clear();
   result.steps.reserve(std::min<size_t>(options.max_steps_recorded, 256));
   report_sink sink(options.mode);
   fi::bytes_source bytes(p.decisions);
@@ -51,6 +82,7 @@ run_result run(const program& p, const run_options& options) {
   if (options.decision_seed) prng.emplace(*options.decision_seed);
   fi::decision_source& source = prng ? static_cast<fi::decision_source&>(*prng) : bytes;
   fi::injector injector(options.faults, source);
+  injector.adopt_buffers(std::move(result.trace), std::move(result.faults));
   fi::injector* decisions = options.use_injector ? &injector : nullptr;
   const world_config config = config_for(p, options);
   std::optional<world> built;
@@ -58,7 +90,7 @@ run_result run(const program& p, const run_options& options) {
   detail::machine m(w, p, options, result);
   if (options.mode == sink_mode::abort) {
     sink.on_abort = [&]() {
-      collect(m, sink, injector, w, result);
+      collect(m, sink, injector, w, result, trace_taking::copy);
       std::string text = format_reproduction(p, result, options.program_layout);
       std::fprintf(stderr, "\n%s", text.c_str());
     };
@@ -73,9 +105,8 @@ run_result run(const program& p, const run_options& options) {
     result.halt_kind = halted.kind;
   }
   w.set_interrupt_handler(nullptr);
-  collect(m, sink, injector, w, result);
+  collect(m, sink, injector, w, result, trace_taking::move);
   if (options.at_end_for_test_only) options.at_end_for_test_only(w);
-  return result;
 }
 
 // ---- output -------------------------------------------------------------------

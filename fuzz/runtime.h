@@ -100,8 +100,15 @@ struct run_result {
   uint64_t packets_received = 0, packets_dropped = 0;
   size_t bug_count() const;      // reports that are neither workload verdicts nor expected by a probe
   bool clean() const { return bug_count() == 0; }
+  // Every field back to its default; the buffers keep their capacity.
+  void clear();
 };
 
 run_result run(const program& p, const run_options& options);
+// The same into `result`, whose buffers are reused (a fuzz harness runs every
+// input into one result: no allocation per input for its trace, faults and
+// steps once they have grown).  Nothing of what `result` held before
+// survives.
+void run(const program& p, const run_options& options, run_result& result);
 
 }  // namespace labyrinth::fuzz
