@@ -264,8 +264,9 @@ class world {
   page* pages_for_test_only() { return pages_.data(); }
   page_list_store& lists_for_test_only() { return lists_; }
   // Swap the decision source's injector between operations (properties re-arm
-  // faults between commands); nullptr: no faults, no interrupts.
-  void set_injector_for_test_only(fi::injector* injector) { injector_ = injector; }
+  // faults between commands; a fuzz run detaches it for the release at the
+  // end); nullptr: no faults, no interrupts.
+  void set_injector(fi::injector* injector) { injector_ = injector; }
   // A CPU's own decision source: its fault sites and interrupt points ask it
   // instead of the shared injector (which, in free-running mode, is asked
   // under a host lock).  nullptr: back to the shared one.

@@ -29,7 +29,7 @@ allocator_sut::allocator_sut(const world_config& config) : world_(std::make_uniq
 
 allocator_sut::~allocator_sut() {
   world_->set_interrupt_handler(nullptr);
-  world_->set_injector_for_test_only(nullptr);
+  world_->set_injector(nullptr);
 }
 
 allocator_sut::section_state allocator_sut::enter_section(section_choice section) {
@@ -243,7 +243,7 @@ void allocator_sut::arm(const fault_arming& arming) {
   }
   auto source = std::make_unique<fi::plan_source>(std::move(plan));
   auto injector = std::make_unique<fi::injector>(config, *source);
-  world_->set_injector_for_test_only(injector.get());
+  world_->set_injector(injector.get());
   injector_ = std::move(injector);
   source_ = std::move(source);
 }
@@ -324,7 +324,7 @@ std::string allocator_sut::check_after(const allocator_model& model) {
 
 std::string allocator_sut::teardown(const allocator_model& model) {
   if (halted_) return {};
-  world_->set_injector_for_test_only(nullptr);
+  world_->set_injector(nullptr);
   world_->begin_operation();
   while (!scope_kinds_.empty()) pop_scope();
   for (const slot_state& slot : model.slots) {

@@ -446,13 +446,13 @@ program_outcome client_runner::run(violation planted, size_t position) {
   try {
     for (size_t index = 0; index <= program_.steps.size(); ++index) {
       if (index == position && planted != violation::none) {
-        world_.set_injector_for_test_only(nullptr);  // the plant itself sees no faults or interrupts
+        world_.set_injector(nullptr);  // the plant itself sees no faults or interrupts
         world_.begin_operation();
         outcome.planted = planted == violation::deadlock;  // that plant halts the run inside plant()
         outcome.planted = plant(planted);
         world_.end_operation();
         world_.check_quiescent();
-        world_.set_injector_for_test_only(&injector_);
+        world_.set_injector(&injector_);
         if (stops_after(planted)) break;
       }
       if (index == program_.steps.size()) {
