@@ -10,9 +10,11 @@
 // - the last copy was from the same array (ids are unique per array object,
 //   never reused, so a new array at a dead one's address does not match),
 // - the source has not changed since (its version is unchanged),
-// - this array logged every write since (the log has a bound; past it, and
-//   in free-running worlds, where CPUs write records at once and restore is
-//   refused, nothing is logged and the next copy is whole).
+// - both arrays log their writes (free-running worlds' arrays do not: CPUs
+//   write records at once, restore refuses them, and write() touches nothing
+//   but the record),
+// - this array logged every write since (past the log's bound the next copy
+//   is whole).
 // Reads are plain; every write goes through write(pfn).
 #pragma once
 
@@ -32,13 +34,15 @@ class page_owner_array {
   page_owner_array(const page_owner_array& other) : id_(next_id()) { *this = other; }
   page_owner_array& operator=(const page_owner_array& other) {
     if (this == &other) return *this;
-    const bool only_logged = copied_from_ == other.id_ && copied_version_ == other.version_ && !log_overflowed_ &&
+    const bool only_logged = logging_ && other.logging_ && copied_from_ == other.id_ &&
+                             copied_version_ == other.version_ && !log_overflowed_ &&
                              records_.size() == other.records_.size();
     if (only_logged) {
       for (uint32_t pfn : written_) records_[pfn] = other.records_[pfn];
     } else {
       records_ = other.records_;
     }
+    last_copy_partial_ = only_logged;
     written_.clear();
     log_overflowed_ = false;
     logging_ = other.logging_;
@@ -60,12 +64,15 @@ class page_owner_array {
   }
 
   const page_owner& operator[](size_t pfn) const { return records_[pfn]; }
+  // Whether the last copy into this array copied only the logged records.
+  bool last_copy_partial() const { return last_copy_partial_; }
   size_t size() const { return records_.size(); }
 
   // The record of `pfn`, to be written.
   page_owner& write(uint32_t pfn) {
+    if (!logging_) return records_[pfn];  // free-running: CPUs write at once; no shared field is touched
     ++version_;
-    if (!logging_ || log_overflowed_) return records_[pfn];
+    if (log_overflowed_) return records_[pfn];
     if (written_.size() >= log_bound()) {
       log_overflowed_ = true;
       written_.clear();
@@ -87,6 +94,7 @@ class page_owner_array {
   std::vector<uint32_t> written_;  // pfns written since the last copy (repeats allowed)
   bool logging_ = false;
   bool log_overflowed_ = true;     // not since a copy: the next copy is whole
+  bool last_copy_partial_ = false;
   uint64_t id_;                    // this array object's, never copied
   uint64_t copied_from_ = 0;       // id of the array last copied from; 0 none
   uint64_t copied_version_ = 0;    // that array's version then

@@ -1,9 +1,11 @@
-// Goal: a world kept between runs (world_cache, what the libFuzzer harnesses
-// use) carries nothing over: input B after input A on the reused world runs
-// exactly as B on a freshly built world, and the same input gives the same
-// result every time.  Method: fixed-seed random inputs for every harness (both
-// pcp disciplines, the small and the large world); A runs on the cache, then
-// B runs on the cache and on a fresh world; the two B runs must agree on the
+// Goal: a world kept between runs (world_cache), and the program and result
+// buffers decoded and run into every time (decode_into, run into a result),
+// as the libFuzzer harnesses keep them, carry nothing over: input B after
+// input A on the reused world and buffers runs exactly as B on a freshly
+// built world with fresh buffers, and the same input gives the same result
+// every time.  Method: fixed-seed random inputs for every harness (both pcp
+// disciplines, the small and the large world); A runs on the kept world and
+// buffers, then B runs on them and on fresh ones; the two B runs must agree on the
 // reports, the steps with their context, the decision trace and faults, the
 // statistics, the log, and at the end of the run every page's struct, owner
 // record, contents and (ASan builds) the ASan poisoning of its contents, the
@@ -134,16 +136,41 @@ struct observed {
   world_stats stats;
 };
 
-observed run_observed(const program& p, const harness& h, world_cache* worlds,
-                      std::function<void(world&, size_t)> damage = {}) {
+run_options observing_options(const harness& h, world_cache* worlds, std::function<void(world&, size_t)> damage,
+                              observed& o) {
   run_options options = harness_options(h, sink_mode::collect);
   options.worlds = worlds;
   options.after_task_op_for_test_only = std::move(damage);
-  observed o;
   options.at_end_for_test_only = [&o](const world& w) { o.image = image_of(w); };
-  run_result r = run(p, options);
+  return options;
+}
+
+observed run_observed(const program& p, const harness& h, world_cache* worlds,
+                      std::function<void(world&, size_t)> damage = {}) {
+  observed o;
+  run_result r = run(p, observing_options(h, worlds, std::move(damage), o));
   o.text = result_text(p, r, h.program_layout);
   o.stats = r.stats;
+  return o;
+}
+
+// What fuzz_one keeps between inputs: the worlds, one program, one result.
+struct kept_between_inputs {
+  world_cache worlds;
+  program p;
+  run_result result;
+};
+
+// An input run as fuzz_one runs it: decoded into the kept program, run into
+// the kept result on a kept world, the result cleared after.
+observed run_as_fuzz_one(const std::vector<uint8_t>& input, const harness& h, kept_between_inputs& kept,
+                         std::function<void(world&, size_t)> damage = {}) {
+  observed o;
+  decode_into(input, h.program_layout, kept.p);
+  run(kept.p, observing_options(h, &kept.worlds, std::move(damage), o), kept.result);
+  o.text = result_text(kept.p, kept.result, h.program_layout);
+  o.stats = kept.result.stats;
+  kept.result.clear();
   return o;
 }
 
@@ -170,28 +197,28 @@ void expect_same(const observed& reused, const observed& fresh, const std::strin
 }
 
 TEST(runtime_reuse, b_after_a_on_a_reused_world_runs_as_b_on_a_fresh_world) {
-  world_cache worlds;  // shared by every harness, as fuzz_one shares it
+  kept_between_inputs kept;  // shared by every harness, as fuzz_one shares the worlds
   unsigned large = 0, irqsave = 0;
   for (const harness& h : harnesses()) {
     for (uint64_t seed = 1; seed <= 24; ++seed) {
-      program a = decode(testing::random_input(seed * 2), h.program_layout);
-      program b = decode(testing::random_input(seed * 2 + 1), h.program_layout);
-      large += b.large_world;
-      irqsave += b.pcp_irqsave;
+      const std::vector<uint8_t> a = testing::random_input(seed * 2), b = testing::random_input(seed * 2 + 1);
+      program b_program = decode(b, h.program_layout);
+      large += b_program.large_world;
+      irqsave += b_program.pcp_irqsave;
       const std::string what = std::string(h.name) + " seeds " + std::to_string(seed * 2) + ", " +
                                std::to_string(seed * 2 + 1);
-      run_observed(a, h, &worlds, seed % 3 == 0 ? damage : std::function<void(world&, size_t)>{});
-      observed reused = run_observed(b, h, &worlds);
-      observed fresh = run_observed(b, h, nullptr);
+      run_as_fuzz_one(a, h, kept, seed % 3 == 0 ? damage : std::function<void(world&, size_t)>{});
+      observed reused = run_as_fuzz_one(b, h, kept);
+      observed fresh = run_observed(b_program, h, nullptr);
       expect_same(reused, fresh, what);
-      observed again = run_observed(b, h, &worlds);
+      observed again = run_as_fuzz_one(b, h, kept);
       EXPECT_EQ(again.text, reused.text) << what << ": the same input gave another result on the reused world";
       EXPECT_EQ(image_difference(again.image, reused.image), "") << what << ": same input, another final world";
     }
   }
   EXPECT_GT(large, 0u) << "no input chose the large world";
   EXPECT_GT(irqsave, 0u) << "no input chose the irqsave discipline";
-  EXPECT_LE(worlds.configurations(), world_cache::max_configurations);
+  EXPECT_LE(kept.worlds.configurations(), world_cache::max_configurations);
 }
 
 // The damage above must really be there (else the test proves little): a
