@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace labyrinth {
@@ -80,6 +81,8 @@ class report_sink {
   // workload verdict (report_kind_verdict), which is only kept.
   void deliver(report r);
   const std::vector<report>& reports() const { return reports_; }
+  // The reports, moved out (the sink is left with none).
+  std::vector<report> take_reports() { return std::move(reports_); }
   bool empty() const { return reports_.empty(); }
   // Reports that are bugs (not workload verdicts).
   size_t bug_count() const;

@@ -23,18 +23,19 @@ world_config config_for(const program& p, const run_options& options) {
 // the log are moved out of the injector and the world, or before an
 // abort-mode report aborts the process).
 enum class trace_taking { copy, move };
-void collect(detail::machine& m, const report_sink& sink, fi::injector& injector, world& w, run_result& result,
+void collect(detail::machine& m, report_sink& sink, fi::injector& injector, world& w, run_result& result,
              trace_taking taking) {
   m.note_reports();
-  result.reports = sink.reports();
   result.stats = w.stats();
   // (Not a conditional expression: `take ? prvalue : const lvalue` is a const
   // prvalue, which is copied, not moved.)
   if (taking == trace_taking::move) {
+    result.reports = sink.take_reports();
     result.trace = injector.take_trace();
     result.faults = injector.take_faults();
     result.log = w.take_log();
   } else {
+    result.reports = sink.reports();
     result.trace = injector.trace();
     result.faults = injector.faults();
     result.log = w.log();
@@ -49,14 +50,14 @@ void run_result::clear() {
     to = std::move(from);
     to.clear();
   };
-  keep(fresh.reports, reports);
   keep(fresh.expected_reports, expected_reports);
   keep(fresh.trace, trace);
   keep(fresh.faults, faults);
   keep(fresh.steps, steps);
-  // Not the log's: a run takes the world's log whole, so a buffer kept here
-  // would only be freed by some later run (libFuzzer runs again any input
-  // that ends with more mallocs than frees).
+  // Not the reports' nor the log's: a run takes the sink's reports and the
+  // world's log whole, so a buffer kept here would only be freed by some
+  // later run (libFuzzer runs again any input that ends with more mallocs
+  // than frees).
   *this = std::move(fresh);
 }
 

@@ -100,8 +100,8 @@ struct run_result {
   uint64_t packets_received = 0, packets_dropped = 0;
   size_t bug_count() const;      // reports that are neither workload verdicts nor expected by a probe
   bool clean() const { return bug_count() == 0; }
-  // Every field back to its default; the buffers (but the log's) keep their
-  // capacity.
+  // Every field back to its default; the buffers (but the reports' and the
+  // log's) keep their capacity.
   void clear();
 };
 
