@@ -26,13 +26,9 @@ const char* report_kind_title(report_kind kind) { return kinds[static_cast<unsig
 bool report_kind_fatal(report_kind kind) { return kinds[static_cast<unsigned>(kind)].severity != report_continues; }
 bool report_kind_verdict(report_kind kind) { return kinds[static_cast<unsigned>(kind)].severity == report_verdict; }
 
-size_t report_sink::bug_count() const {
-  return static_cast<size_t>(std::count_if(reports_.begin(), reports_.end(),
-                                           [](const report& r) { return !report_kind_verdict(r.kind); }));
-}
-
 void report_sink::deliver(report r) {
   reports_.push_back(std::move(r));
+  if (!report_kind_verdict(reports_.back().kind)) ++bugs_;
   if (mode_ != sink_mode::abort || report_kind_verdict(reports_.back().kind)) return;
   // The caller's on_abort prints the whole reproduction, which opens with the
   // reports; without one, the report is printed here.

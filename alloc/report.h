@@ -82,10 +82,16 @@ class report_sink {
   void deliver(report r);
   const std::vector<report>& reports() const { return reports_; }
   // The reports, moved out (the sink is left with none).
-  std::vector<report> take_reports() { return std::move(reports_); }
+  std::vector<report> take_reports() {
+    std::vector<report> out = std::move(reports_);
+    reports_.clear();
+    bugs_ = 0;
+    return out;
+  }
   bool empty() const { return reports_.empty(); }
-  // Reports that are bugs (not workload verdicts).
-  size_t bug_count() const;
+  // Reports that are bugs (not workload verdicts).  Counted as they arrive:
+  // a fuzz run asks before and after every step.
+  size_t bug_count() const { return bugs_; }
   size_t count(report_kind kind) const;
   // Abort mode: called instead of printing the report, before abort(), so the
   // caller prints the reports with the readable program and decision trace.
@@ -96,6 +102,7 @@ class report_sink {
  private:
   sink_mode mode_;
   std::vector<report> reports_;
+  size_t bugs_ = 0;  // reports_ entries that are not workload verdicts
 };
 
 }  // namespace labyrinth
