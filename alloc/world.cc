@@ -433,31 +433,25 @@ void world::warn(const std::string& what) { report(report_kind::warning, "WARNIN
 
 std::vector<uint32_t> world::free_list_pfns(unsigned zone_index, unsigned order, migratetype mt) const {
   std::vector<uint32_t> pfns;
-  uint32_t head = zones_[zone_index].area[order].free_list[mt];
-  for (uint32_t n = lists_.first(head); n != head && pfns.size() <= nr_pages(); n = lists_.next(n)) pfns.push_back(n);
+  for_each_on_list(zones_[zone_index].area[order].free_list[mt], [&](uint32_t pfn) { pfns.push_back(pfn); });
   return pfns;
 }
 
 std::vector<uint32_t> world::pcp_list_pfns(unsigned cpu, unsigned zone_index, unsigned order) const {
   std::vector<uint32_t> pfns;
-  uint32_t head = cpus_[cpu].pcp[zone_index].lists[order];
-  for (uint32_t n = lists_.first(head); n != head && pfns.size() <= nr_pages(); n = lists_.next(n)) pfns.push_back(n);
+  for_each_on_list(cpus_[cpu].pcp[zone_index].lists[order], [&](uint32_t pfn) { pfns.push_back(pfn); });
   return pfns;
 }
 
 // Every entry of every free list, sorted (one walk and one sort: no list's
-// own copy).  Each list's walk stops past nr_pages entries, as
-// free_list_pfns does, should a corrupted list loop.
+// own copy).
 std::vector<uint32_t> world::free_list_signature() const {
   std::vector<uint32_t> signature;
   for (unsigned zi = 0; zi < zones_.size(); ++zi)
     for (unsigned order = 0; order < NR_PAGE_ORDERS; ++order)
-      for (unsigned mt = 0; mt < MIGRATE_TYPES; ++mt) {
-        const uint32_t head = zones_[zi].area[order].free_list[mt];
-        uint32_t walked = 0;
-        for (uint32_t n = lists_.first(head); n != head && walked <= nr_pages(); n = lists_.next(n), ++walked)
-          signature.push_back((n << 8) | (order << 4) | (mt << 1));
-      }
+      for (unsigned mt = 0; mt < MIGRATE_TYPES; ++mt)
+        for_each_on_list(zones_[zi].area[order].free_list[mt],
+                         [&](uint32_t pfn) { signature.push_back((pfn << 8) | (order << 4) | (mt << 1)); });
   std::sort(signature.begin(), signature.end());
   return signature;
 }

@@ -256,6 +256,13 @@ class world {
   fi::decision_context decision_context(uint16_t point = 0) const;
   // Walk a free list / pcp list (tests, properties).
   std::vector<uint32_t> free_list_pfns(unsigned zone_index, unsigned order, migratetype mt) const;
+  // Calls visit(pfn) for each entry of the list at `head`, in list order; at
+  // most nr_pages + 1 entries, should a corrupted list loop.
+  template <class visitor>
+  void for_each_on_list(uint32_t head, visitor visit) const {
+    uint32_t walked = 0;
+    for (uint32_t n = lists_.first(head); n != head && walked <= nr_pages(); n = lists_.next(n), ++walked) visit(n);
+  }
   std::vector<uint32_t> pcp_list_pfns(unsigned cpu, unsigned zone_index, unsigned order) const;
   // A snapshot of every zone's free lists (zone, order, mt, sorted pfns).
   std::vector<uint32_t> free_list_signature() const;

@@ -220,9 +220,7 @@ bool injector::fail(fault_site site, fault_reason reason, bool nowarn,
 uint32_t injector::ask(decision_kind kind, fault_site site, uint32_t bound, uint32_t quiet,
                        const decision_context& context) {
   if (bound <= 1) return 0;
-  // The record is built in place, field by field: this is the hottest path
-  // of a fuzz run, and in ASan builds every struct copy is a checked
-  // __asan_memcpy call.
+  // The record is built in place in the trace (no temporary record copied in).
   if (trace_.capacity() == 0) trace_.reserve(initial_trace_capacity);
   decision_record& record = trace_.emplace_back();
   record.sequence = trace_.size() - 1;
@@ -231,13 +229,7 @@ uint32_t injector::ask(decision_kind kind, fault_site site, uint32_t bound, uint
   request.subject = static_cast<uint16_t>(site);
   request.bound = bound;
   request.quiet = quiet < bound ? quiet : bound - 1;
-  request.context.cpu = context.cpu;
-  request.context.preempt_count = context.preempt_count;
-  request.context.in_task = context.in_task;
-  request.context.in_interrupt = context.in_interrupt;
-  request.context.op_index = context.op_index;
-  request.context.point = context.point;
-  static_assert(sizeof(decision_context) == 32, "ask() copies decision_context field by field: copy a new field too");
+  request.context = context;
   const uint32_t answer = source_.decide(request);
   check_answer(answer, request, source_.name());
   record.answer = answer;

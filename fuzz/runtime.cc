@@ -22,14 +22,14 @@ world_config config_for(const program& p, const run_options& options) {
 // What the run leaves behind, into the result (at the end, when the trace and
 // the log are moved out of the injector and the world, or before an
 // abort-mode report aborts the process).
-enum class trace_taking { copy, move };
+enum class collect_by { copy, move };
 void collect(detail::machine& m, report_sink& sink, fi::injector& injector, world& w, run_result& result,
-             trace_taking taking) {
+             collect_by taking) {
   m.note_reports();
   result.stats = w.stats();
   // (Not a conditional expression: `take ? prvalue : const lvalue` is a const
   // prvalue, which is copied, not moved.)
-  if (taking == trace_taking::move) {
+  if (taking == collect_by::move) {
     result.reports = sink.take_reports();
     result.trace = injector.take_trace();
     result.faults = injector.take_faults();
@@ -93,7 +93,7 @@ void run(const program& p, const run_options& options, run_result& result) {
   detail::machine m(w, p, options, result);
   if (options.mode == sink_mode::abort) {
     sink.on_abort = [&]() {
-      collect(m, sink, injector, w, result, trace_taking::copy);
+      collect(m, sink, injector, w, result, collect_by::copy);
       std::string text = format_reproduction(p, result, options.program_layout);
       std::fprintf(stderr, "\n%s", text.c_str());
     };
@@ -113,7 +113,7 @@ void run(const program& p, const run_options& options, run_result& result) {
     result.halt_kind = halted.kind;
   }
   w.set_interrupt_handler(nullptr);
-  collect(m, sink, injector, w, result, trace_taking::move);
+  collect(m, sink, injector, w, result, collect_by::move);
   if (options.at_end_for_test_only) options.at_end_for_test_only(w);
 }
 
