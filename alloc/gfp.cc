@@ -49,9 +49,16 @@ std::optional<gfp_t> parse_term(std::string_view term) {
 
 std::string format_gfp(gfp_t gfp) {
   std::string text;
-  auto append = [&text](std::string_view name) {
-    if (!text.empty()) text += '|';
-    text += name;
+  text.reserve(96);  // one allocation: the longest common masks are ~80 characters
+  append_gfp(text, gfp);
+  return text;
+}
+
+void append_gfp(std::string& out, gfp_t gfp) {
+  const size_t start = out.size();
+  auto append = [&out, start](std::string_view name) {
+    if (out.size() > start) out += '|';
+    out += name;
   };
   gfp_t rest = gfp;
   for (const auto& entry : composites) {
@@ -70,9 +77,11 @@ std::string format_gfp(gfp_t gfp) {
   if (rest) {
     char buffer[16];
     auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, rest, 16);
-    append("0x" + std::string(buffer, end));
+    if (out.size() > start) out += '|';
+    out += "0x";
+    out.append(buffer, end);
   }
-  return text.empty() ? "0" : text;
+  if (out.size() == start) out += '0';
 }
 
 std::optional<gfp_t> parse_gfp(std::string_view text) {

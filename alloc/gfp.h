@@ -70,6 +70,8 @@ inline constexpr bool gfpflags_allow_blocking(gfp_t gfp) { return (gfp & __GFP_D
 // Kernel notation: "GFP_ATOMIC|__GFP_ZERO", or "0" for no flags.  Unknown bits
 // print as a hex remainder ("GFP_KERNEL|0x200").
 std::string format_gfp(gfp_t gfp);
+// The same, appended to `out` (no string of its own).
+void append_gfp(std::string& out, gfp_t gfp);
 // Accepts what format_gfp prints: names joined by '|', hex or decimal numbers,
 // optional spaces.  Returns nullopt on an unknown name or bad number.
 std::optional<gfp_t> parse_gfp(std::string_view text);

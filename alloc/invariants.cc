@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <map>
 
+#include "alloc/page_scan.h"
 #include "alloc/poison.h"
 #include "alloc/world.h"
 
@@ -15,7 +16,8 @@ namespace labyrinth {
 
 // check_new_page(): what must hold of a block about to be handed out.
 void world::check_page_allocatable(page* p, unsigned order) {
-  for (uint32_t i = 0; i < (1u << order); ++i) {
+  const uint32_t count = 1u << order;
+  for (uint32_t i = first_page_to_check(p, count, PG_allocated | PAGE_FLAGS_CHECK_AT_PREP); i < count; ++i) {
     page& pg = p[i];
     if (pg.flags & PG_allocated) {
       char title[160];
@@ -26,7 +28,7 @@ void world::check_page_allocatable(page* p, unsigned order) {
     const char* reason = nullptr;
     if (pg.refcount != 0) reason = "nonzero _refcount";
     else if (pg.mapcount != -1) reason = "nonzero mapcount";
-    else if (pg.flags & (PG_buddy | PG_pcp | PG_lru | PG_anon_exclusive | PG_bad)) reason = "PAGE_FLAGS_CHECK_AT_PREP flag(s) set";
+    else if (pg.flags & PAGE_FLAGS_CHECK_AT_PREP) reason = "PAGE_FLAGS_CHECK_AT_PREP flag(s) set";
     if (reason) {
       char title[200];
       std::snprintf(title, sizeof title, "BUG: Bad page state in process %s  pfn:%05x", current().comm.c_str(),
@@ -35,6 +37,21 @@ void world::check_page_allocatable(page* p, unsigned order) {
       return;
     }
   }
+}
+
+// Whether [p, p + count) lies inside the page array: the unsanitized bulk
+// loops (page_scan.h) run only over ranges that do.
+bool world::pages_inside(const page* p, uint32_t count) const {
+  const page* end = pages_.data() + pages_.size();
+  return p >= pages_.data() && p <= end && count <= static_cast<size_t>(end - p);
+}
+
+// Where the per-page loop over [p, p + count) must start: at the first page
+// in use (one unsanitized scan, so a block whose pages are all as expected
+// costs no per-page sanitizer checks), or at p when the range is not inside
+// the page array (the loop then overruns under ASan's eye, as it always did).
+uint32_t world::first_page_to_check(const page* p, uint32_t count, uint32_t flag_mask) const {
+  return pages_inside(p, count) ? first_page_in_use(p, count, flag_mask) : 0;
 }
 
 void world::check_counters(const zone& z) {
@@ -132,21 +149,6 @@ void world::check_quiescent() {
 }
 
 namespace {
-
-// The full walk and the leak check read every page's flags, and most pages
-// have none of those they look for: a tight scan collects the pfns of the
-// pages that have any of `mask` (no sanitizer checks on its loads: the loop
-// stays inside the array).  The flags are read with the relaxed-load builtin
-// on the value's own bytes (page.h asserts lockless<uint32_t> is laid out as
-// a plain uint32_t): a sanitized lockless<>::load() is not inlined into this
-// unsanitized function, and the call per page cost as much as the scan.
-LABYRINTH_NO_SANITIZE void pages_with_flags(const page* pages, uint32_t nr_pages, uint32_t mask,
-                                            std::vector<uint32_t>& out) {
-  for (uint32_t pfn = 0; pfn < nr_pages; ++pfn) {
-    const auto* flags = reinterpret_cast<const uint32_t*>(&pages[pfn].flags);
-    if (__atomic_load_n(flags, __ATOMIC_RELAXED) & mask) out.push_back(pfn);
-  }
-}
 
 // How the blocks the full walk found cover pfns [0, nr_pages): pages covered
 // by none (lost), by more than one (doubled), and the first page of either.

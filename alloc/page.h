@@ -26,6 +26,9 @@ inline constexpr uint32_t PG_dirty = 1u << 5;           // page cache: needs __G
 inline constexpr uint32_t PG_swapbacked = 1u << 6;      // page cache: needs __GFP_IO to reclaim
 inline constexpr uint32_t PG_bad = 1u << 7;             // taken out of circulation by bad_page()
 inline constexpr uint32_t PG_oom_victim = 1u << 8;      // memory of a process the OOM killer may kill
+// Flags no page may carry when it is handed out (the kernel's
+// PAGE_FLAGS_CHECK_AT_PREP, in the model's bits).
+inline constexpr uint32_t PAGE_FLAGS_CHECK_AT_PREP = PG_buddy | PG_pcp | PG_lru | PG_anon_exclusive | PG_bad;
 
 // Intrusive doubly linked list links: page frame numbers, or list head ids
 // (values >= nr_pages name heads; see page_list.h).

@@ -301,10 +301,10 @@ fi::decision_context world::decision_context(uint16_t point) const {
   return context;
 }
 
-std::string world::context_dump() const {
+void world::append_context_dump(std::string& dump) const {
   const cpu_state& cpu = this_cpu();
   char line[256];
-  std::string dump;
+  dump.reserve(dump.size() + 320 + 96 * cpu.held_count);
   std::snprintf(line, sizeof line, "CPU: %u PID: %d Comm: %s  op #%llu  context: %s\n", cpu.id,
                 cpu.current->pid, cpu.current->comm.c_str(), static_cast<unsigned long long>(op_index_),
                 context_kind_name(context_of(cpu.preempt_count)));
@@ -325,7 +325,6 @@ std::string world::context_dump() const {
                   h.irq_context);
     dump += line;
   }
-  return dump;
 }
 
 std::string world::page_dump(const page* p) const {
@@ -353,7 +352,7 @@ void world::report(report_kind kind, std::string title, std::string details) {
   r.title = std::move(title);
   r.details = std::move(details);
   if (!r.details.empty() && r.details.back() != '\n') r.details += '\n';
-  r.details += context_dump();
+  append_context_dump(r.details);
   r.op_index = op_index_.load();
   {
     host_lock_guard guard(report_lock_, config_.free_running);

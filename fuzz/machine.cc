@@ -174,13 +174,12 @@ void machine::open(frame& f, const op& o, section_kind kind) {
     case section_kind::memalloc_noio: s.memalloc_flags = w_.memalloc_noio_save(); break;
     case section_kind::memalloc_nofs: s.memalloc_flags = w_.memalloc_nofs_save(); break;
   }
-  f.sections.push_back(s);
+  f.sections.push(s);
 }
 
 void machine::close(frame& f) {
   if (f.sections.empty()) return;
-  saved_section s = f.sections.back();
-  f.sections.pop_back();
+  saved_section s = f.sections.pop();
   spinlock_t& lock = locks_[s.section.lock % lock_count];
   switch (s.section.kind) {
     case section_kind::spin_lock: w_.spin_unlock(lock); break;

@@ -4,7 +4,9 @@
 // driver.cc); users call run().
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 #include "alloc/world.h"
@@ -58,11 +60,31 @@ struct saved_section {
   unsigned memalloc_flags = 0;
 };
 
+// The sections a list has open, innermost last.  Programs nest at most
+// max_section_depth deep (section_state admits no more), so a fixed array
+// holds them: a frame is made for every interrupt delivered, and a vector
+// here cost a heap allocation each time (4% of an irq run under ASan).
+class section_stack {
+ public:
+  bool empty() const { return size_ == 0; }
+  // A deeper nesting is a malformed program, not an input: decode and parse
+  // never make one.
+  void push(const saved_section& s) {
+    if (size_ == items_.size()) throw std::logic_error("program nests sections deeper than max_section_depth");
+    items_[size_++] = s;
+  }
+  saved_section pop() { return items_[--size_]; }
+
+ private:
+  std::array<saved_section, max_section_depth> items_{};
+  unsigned size_ = 0;
+};
+
 // One running list: its own open sections.
 struct frame {
   list_id list = list_id::task;
   context_base base = context_base::task;
-  std::vector<saved_section> sections;
+  section_stack sections;
 };
 
 class machine final : public interrupt_handler {

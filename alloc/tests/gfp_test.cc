@@ -98,6 +98,19 @@ TEST(gfp, format_uses_kernel_notation) {
   EXPECT_EQ(format_gfp(0x800000u), "0x800000");
 }
 
+TEST(gfp, append_writes_what_format_returns_after_the_text) {
+  // Goal: append_gfp (the report lines' builder) adds exactly format_gfp's
+  // text to what is already there, for every bit, composite and remainder.
+  std::vector<gfp_t> masks = {0, GFP_ATOMIC | __GFP_ZERO, GFP_KERNEL | 0x200u, 0x800000u, GFP_NOWAIT | __GFP_HIGH};
+  for (const named_flag& composite : kernel_composites) masks.push_back(composite.value);
+  for (unsigned bit = 0; bit < 32; ++bit) masks.push_back(gfp_t(1) << bit);
+  for (gfp_t gfp : masks) {
+    std::string line = "mode:(";
+    append_gfp(line, gfp);
+    EXPECT_EQ(line, "mode:(" + format_gfp(gfp)) << std::hex << gfp;
+  }
+}
+
 TEST(gfp, parse_round_trips_every_bit_pair_and_composite) {
   // Goal: parse_gfp(format_gfp(x)) == x.  Method: every single bit, every pair
   // of bits (231), every composite alone and with every bit added, and all

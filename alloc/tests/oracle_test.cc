@@ -215,6 +215,39 @@ TEST(oracle_bad_page_state, get_page_on_a_free_page) {
   EXPECT_TRUE(contains(sink.reports()[0].details, "get_page() on a free page")) << sink.reports()[0].details;
 }
 
+TEST(oracle_bad_page_state, a_tail_page_in_use_at_allocation) {
+  // Goal: check_new_pages looks at every page of the block, not only the
+  // head: a free order-4 block whose sixth page has a reference is reported
+  // at that page when the block is handed out again.
+  report_sink sink;
+  world w(one_zone(), sink);
+  page* p = w.alloc_pages(GFP_KERNEL, 4);
+  ASSERT_NE(p, nullptr);
+  w.__free_pages(p, 4);  // order 4 > PAGE_ALLOC_COSTLY_ORDER: straight back to the buddy lists
+  expect_silent(sink);
+  p[5].refcount = 1;  // the bug: a reference to a free page
+  ASSERT_EQ(w.alloc_pages(GFP_KERNEL, 4), p) << "the model hands out the same block again";
+  char title[80];
+  std::snprintf(title, sizeof title, "BUG: Bad page state in process labyrinth  pfn:%05x", w.page_to_pfn(p) + 5);
+  expect_one(sink, report_kind::bad_page_state, title);
+  EXPECT_TRUE(contains(sink.reports()[0].details, "page dumped because: nonzero _refcount (at allocation)"))
+      << sink.reports()[0].details;
+}
+
+TEST(oracle_bad_page_state, a_tail_page_in_use_at_free) {
+  // Goal: free_pages_prepare checks the tail pages: an order-2 block freed
+  // while its last page is mapped is reported and not freed.
+  report_sink sink;
+  world w(one_zone(), sink);
+  page* p = w.alloc_pages(GFP_KERNEL, 2);
+  ASSERT_NE(p, nullptr);
+  p[3].mapcount = 0;  // the bug: a tail page still mapped
+  w.__free_pages(p, 2);
+  expect_one(sink, report_kind::bad_page_state, "BUG: Bad page state in process labyrinth  pfn:");
+  EXPECT_TRUE(contains(sink.reports()[0].details, "page dumped because: tail page in use")) << sink.reports()[0].details;
+  EXPECT_TRUE(p->flags & PG_bad) << "the block must be taken out of circulation";
+}
+
 TEST(oracle_bad_page_state, silent_on_correct_use) {
   // Twin: map, unmap, get/put, free; a page cache page removed properly.
   report_sink sink;

@@ -10,6 +10,7 @@
 // must enter the slow path beyond the first freelist attempt.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -81,6 +82,33 @@ TEST(slowpath, nowait_and_atomic_never_reclaim_or_sleep) {
   EXPECT_TRUE(w.kswapd_pending()) << "both wake kswapd (__GFP_KSWAPD_RECLAIM)";
   EXPECT_EQ(w.stats().kswapd_runs, 0u) << "but nothing scheduled it";
   free_all(w, atomic_pages);
+  free_all(w, held);
+  w.teardown_check();
+  expect_silent(sink);
+}
+
+TEST(slowpath, failure_is_logged_as_warn_alloc_prints_it) {
+  // Goal: a failed request without __GFP_NOWARN leaves warn_alloc's line in
+  // the log, "<comm>: page allocation failure: order:<n>, mode:<%#x>(<%pGg>)"
+  // (built by appending: the expected text here comes from snprintf), and a
+  // __GFP_NOWARN failure leaves none.
+  report_sink sink;
+  world w(one_zone(), sink);
+  std::vector<page*> held = drain_to_min(w);
+  ASSERT_TRUE(w.log().empty());
+  EXPECT_EQ(w.alloc_pages(GFP_NOWAIT | __GFP_NOWARN, 0), nullptr);
+  EXPECT_TRUE(w.log().empty()) << w.log().front();
+  const gfp_t warns = GFP_NOWAIT & ~__GFP_NOWARN;  // GFP_NOWAIT itself carries __GFP_NOWARN
+  const gfp_t masks[] = {warns, warns | __GFP_ZERO};
+  for (gfp_t gfp : masks) {
+    EXPECT_EQ(w.alloc_pages(gfp, 1), nullptr);
+    char expected[160];
+    std::snprintf(expected, sizeof expected, "labyrinth: page allocation failure: order:1, mode:%#x(%s)", gfp,
+                  format_gfp(gfp).c_str());
+    ASSERT_FALSE(w.log().empty());
+    EXPECT_EQ(w.log().back(), expected);
+  }
+  EXPECT_EQ(w.log().size(), 2u);
   free_all(w, held);
   w.teardown_check();
   expect_silent(sink);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "fuzz/decoder.h"
 #include "fuzz/harness.h"
@@ -51,6 +52,19 @@ TEST(runtime, simple_task_program_is_clean) {
   ASSERT_GE(r.steps.size(), 6u);
   EXPECT_EQ(r.steps[5].result, -EBUSY) << "an exclusive map of a mapped page must be refused";
   EXPECT_EQ(r.stats.allocations, 16u + 4u) << "16 OOM-victim pages at construction, then 4";
+}
+
+TEST(runtime, sections_nested_past_the_bound_are_refused) {
+  // Goal: the machine keeps a list's open sections in a fixed array of
+  // max_section_depth; decode and parse never nest deeper, and a program
+  // built by hand that does is refused with an exception, not overrun.
+  const harness& h = *find_harness("ops");
+  program p;
+  for (unsigned i = 0; i <= max_section_depth; ++i) p.at(list_id::task).push_back(op{op_code::preempt_disable, {}});
+  EXPECT_THROW(run(p, harness_options(h, sink_mode::collect)), std::logic_error);
+  p.at(list_id::task).pop_back();  // at the bound: runs (and is closed at the end)
+  run_result r = run(p, harness_options(h, sink_mode::collect));
+  EXPECT_TRUE(r.clean()) << reports_of(r);
 }
 
 TEST(runtime, hardirq_handler_runs_when_the_decisions_say_so) {
