@@ -154,9 +154,9 @@ void world::prep_new_page(page* p, unsigned order, gfp_t gfp) {
 }
 
 // warn_alloc()'s first line: "<comm>: page allocation failure: order:<n>,
-// mode:<%#x>(<%pGg>)".  Built by appending, not with snprintf: it is written
-// for every failed request without __GFP_NOWARN, and the formatted version
-// was 4% of an irq fuzz run.
+// mode:<%#x>(<%pGg>)".  Built by appending, not with snprintf: a fuzz run
+// fails requests by the hundred, and the formatted version was 4% of an irq
+// fuzz run before the rate limit (world.h, nopage_rs_) was modelled.
 std::string world::allocation_failure_line(gfp_t gfp, unsigned order) {
   std::string line;
   line.reserve(160);
@@ -248,7 +248,8 @@ page* world::alloc_pages_slowpath(gfp_t gfp, unsigned order, zone_type highest) 
     cond_resched(__FILE__, __LINE__);
     to_nopage = false;
   }
-  if (!(gfp & __GFP_NOWARN)) note(allocation_failure_line(gfp, order));
+  // warn_alloc(): not for __GFP_NOWARN, and rate-limited (nopage_rs).
+  if (!(gfp & __GFP_NOWARN) && warn_alloc_ratelimit()) note(allocation_failure_line(gfp, order));
   return nullptr;
 }
 

@@ -369,6 +369,28 @@ void world::note(std::string line) {
   if (log_.size() < 256) log_.push_back(std::move(line));
 }
 
+// __ratelimit(&nopage_rs) within one interval: true for the first
+// DEFAULT_RATELIMIT_BURST calls, then false, counting the misses.
+bool world::warn_alloc_ratelimit() {
+  host_lock_guard guard(log_lock_, config_.free_running);
+  if (nopage_rs_.printed < DEFAULT_RATELIMIT_BURST) {
+    ++nopage_rs_.printed;
+    return true;
+  }
+  ++nopage_rs_.missed;
+  return false;
+}
+
+void world::flush_suppressed_notes() {
+  unsigned long missed;
+  {
+    host_lock_guard guard(log_lock_, config_.free_running);
+    missed = nopage_rs_.missed;
+    nopage_rs_.missed = 0;
+  }
+  if (missed) note("warn_alloc: " + std::to_string(missed) + " callbacks suppressed");
+}
+
 // ---- CPUs -------------------------------------------------------------------
 
 namespace {

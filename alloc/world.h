@@ -250,11 +250,18 @@ class world {
   world_stats stats() const;
   uint64_t op_index() const { return op_index_.load(); }
   long min_free_kbytes() const { return min_free_kbytes_; }
+  // The notes so far.  Rate-limited lines past their burst are counted, and
+  // their "callbacks suppressed" line is added by flush_suppressed_notes()
+  // (take_log() does it first).
   const std::vector<std::string>& log() const { return log_; }
+  void flush_suppressed_notes();
   // The log, moved out (left empty): a fuzz run hands it to its result, so
   // the lines it allocated are freed by the same run (libFuzzer's leak
   // heuristic re-runs any input that ends with more mallocs than frees).
-  std::vector<std::string> take_log() { return std::move(log_); }
+  std::vector<std::string> take_log() {
+    flush_suppressed_notes();
+    return std::move(log_);
+  }
   report_sink& sink() { return *sink_; }
   fi::injector* injector() { return injector_; }
   fi::decision_context decision_context(uint16_t point = 0) const;
@@ -445,6 +452,18 @@ class world {
   unsigned bound_cpu_id() const;
   friend class cpu_binding;
   std::vector<std::string> log_;
+  // warn_alloc()'s nopage_rs: DEFAULT_RATELIMIT_BURST (10) lines per
+  // DEFAULT_RATELIMIT_INTERVAL (5 s).  The model has no clock: a run is
+  // taken to last less than one interval, so a run logs its first 10
+  // allocation failures and counts the rest (their "warn_alloc: N callbacks
+  // suppressed" line comes at the end of the run, where the kernel prints it
+  // at the next allowed message).  Under the log lock.
+  struct ratelimit_state {
+    unsigned printed = 0;
+    unsigned long missed = 0;
+  } nopage_rs_;
+  static constexpr unsigned DEFAULT_RATELIMIT_BURST = 10;
+  bool warn_alloc_ratelimit();
   // Host locks of free-running mode (host_lock.h); unused otherwise.
   mutable host_lock lockdep_lock_;   // lockdep's graph_lock
   host_lock report_lock_;            // the report sink

@@ -27,6 +27,7 @@ void collect(detail::machine& m, report_sink& sink, fi::injector& injector, worl
              collect_by taking) {
   m.note_reports();
   result.stats = w.stats();
+  w.flush_suppressed_notes();
   // (Not a conditional expression: `take ? prvalue : const lvalue` is a const
   // prvalue, which is copied, not moved.)
   if (taking == collect_by::move) {

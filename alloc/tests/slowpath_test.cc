@@ -23,6 +23,7 @@ namespace labyrinth {
 namespace {
 
 using alloc_test::allocate_until_failure;
+using alloc_test::contains;
 using alloc_test::expect_one;
 using alloc_test::expect_silent;
 using alloc_test::free_all;
@@ -111,6 +112,30 @@ TEST(slowpath, failure_is_logged_as_warn_alloc_prints_it) {
   EXPECT_EQ(w.log().size(), 2u);
   free_all(w, held);
   w.teardown_check();
+  expect_silent(sink);
+}
+
+TEST(slowpath, failure_warnings_are_rate_limited_as_warn_alloc_does) {
+  // Goal: warn_alloc's nopage_rs lets DEFAULT_RATELIMIT_BURST (10) lines
+  // through per interval; a run is one interval, so the 11th and later
+  // failures are counted and reported as "warn_alloc: N callbacks suppressed"
+  // when the log is taken.  A restored world starts with a fresh limit.
+  report_sink sink;
+  world pristine(one_zone(), sink);
+  world w(one_zone(), sink);
+  for (int round = 0; round < 2; ++round) {
+    w.restore(pristine, sink, nullptr);
+    std::vector<page*> held = drain_to_min(w);
+    const gfp_t warns = GFP_NOWAIT & ~__GFP_NOWARN;
+    for (int i = 0; i < 13; ++i) EXPECT_EQ(w.alloc_pages(warns, 0), nullptr);
+    EXPECT_EQ(w.log().size(), 10u);
+    std::vector<std::string> log = w.take_log();
+    ASSERT_EQ(log.size(), 11u);
+    EXPECT_TRUE(contains(log[9], "page allocation failure")) << log[9];
+    EXPECT_EQ(log[10], "warn_alloc: 3 callbacks suppressed");
+    EXPECT_TRUE(w.take_log().empty()) << "the count is reported once";
+    free_all(w, held);
+  }
   expect_silent(sink);
 }
 
