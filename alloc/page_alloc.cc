@@ -249,7 +249,7 @@ page* world::alloc_pages_slowpath(gfp_t gfp, unsigned order, zone_type highest) 
     to_nopage = false;
   }
   // warn_alloc(): not for __GFP_NOWARN, and rate-limited (nopage_rs).
-  if (!(gfp & __GFP_NOWARN) && warn_alloc_ratelimit()) note(allocation_failure_line(gfp, order));
+  if (!(gfp & __GFP_NOWARN) && recording_ && warn_alloc_ratelimit()) note(allocation_failure_line(gfp, order));
   return nullptr;
 }
 

@@ -352,7 +352,7 @@ void world::report(report_kind kind, std::string title, std::string details) {
   r.title = std::move(title);
   r.details = std::move(details);
   if (!r.details.empty() && r.details.back() != '\n') r.details += '\n';
-  append_context_dump(r.details);
+  if (recording_) append_context_dump(r.details);
   r.op_index = op_index_.load();
   {
     host_lock_guard guard(report_lock_, config_.free_running);
@@ -365,6 +365,7 @@ void world::report(report_kind kind, std::string title, std::string details) {
 }
 
 void world::note(std::string line) {
+  if (!recording_) return;
   host_lock_guard guard(log_lock_, config_.free_running);
   if (log_.size() < 256) log_.push_back(std::move(line));
 }

@@ -285,6 +285,10 @@ class world {
   // faults between commands; a fuzz run detaches it for the release at the
   // end); nullptr: no faults, no interrupts.
   void set_injector(fi::injector* injector) { injector_ = injector; }
+  // Off: notes are dropped and reports carry no context lines (a fuzz run
+  // that records nothing until a report makes it run again; fuzz/runtime.h).
+  // Nothing the model decides depends on it.
+  void set_recording(bool on) { recording_ = on; }
   // A CPU's own decision source: its fault sites and interrupt points ask it
   // instead of the shared injector (which, in free-running mode, is asked
   // under a host lock).  nullptr: back to the shared one.
@@ -452,6 +456,7 @@ class world {
   unsigned bound_cpu_id() const;
   friend class cpu_binding;
   std::vector<std::string> log_;
+  bool recording_ = true;
   // warn_alloc()'s nopage_rs: DEFAULT_RATELIMIT_BURST (10) lines per
   // DEFAULT_RATELIMIT_INTERVAL (5 s).  The model has no clock: a run is
   // taken to last less than one interval, so a run logs its first 10

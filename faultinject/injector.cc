@@ -221,9 +221,10 @@ uint32_t injector::ask(decision_kind kind, fault_site site, uint32_t bound, uint
                        const decision_context& context) {
   if (bound <= 1) return 0;
   // The record is built in place in the trace (no temporary record copied in).
-  if (trace_.capacity() == 0) trace_.reserve(initial_trace_capacity);
-  decision_record& record = trace_.emplace_back();
-  record.sequence = trace_.size() - 1;
+  decision_record unrecorded;
+  if (recording_ && trace_.capacity() == 0) trace_.reserve(initial_trace_capacity);
+  decision_record& record = recording_ ? trace_.emplace_back() : unrecorded;
+  record.sequence = recording_ ? trace_.size() - 1 : 0;
   decision_request& request = record.request;
   request.kind = kind;
   request.subject = static_cast<uint16_t>(site);

@@ -86,6 +86,9 @@ class injector {
   // buffers (emptied, their capacity kept), which take_trace/take_faults hand
   // back: a fuzz harness reuses them for every input.
   void adopt_buffers(std::vector<decision_record>&& trace, std::vector<fault_event>&& faults);
+  // Off: decisions are answered as always but not kept in the trace (a fuzz
+  // run that records nothing until a report makes it run again; runtime.h).
+  void set_recording(bool on) { recording_ = on; }
   // Every fault injected, in order.
   const std::vector<fault_event>& faults() const { return faults_; }
   // FAULT_INJECTION messages printed so far (verbose > 0, no __GFP_NOWARN).
@@ -110,6 +113,7 @@ class injector {
   decision_source& source_;
   std::array<fault_attr_state, fault_site_count> states_{};
   std::vector<decision_record> trace_;
+  bool recording_ = true;
   std::vector<fault_event> faults_;
   std::vector<std::string> messages_;
 };

@@ -99,7 +99,9 @@ int fuzz_one(const harness& h, std::span<const uint8_t> input) {
   // Worlds are kept between inputs and restored before each (world_cache.h);
   // the program and the result are decoded and run into the same buffers
   // every time (decode_into, run into a result: nothing of the previous
-  // input survives, fuzz/tests/runtime_reuse_test.cc).
+  // input survives, fuzz/tests/runtime_reuse_test.cc).  Runs record nothing
+  // for a reproduction (run_options::record): the input that reports runs
+  // again, recording, and that run prints it.
   static world_cache worlds;
   static program p;
   static run_result result;
@@ -108,6 +110,7 @@ int fuzz_one(const harness& h, std::span<const uint8_t> input) {
     for (const harness& each : harnesses()) {
       all.push_back(harness_options(each, sink_mode::abort));
       all.back().worlds = &worlds;
+      all.back().record = false;  // a report re-runs the input, recording (runtime.h)
     }
     return all;
   }();

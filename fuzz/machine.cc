@@ -16,6 +16,7 @@ size_t bytes_of(const world& w, unsigned order) { return (size_t(1) << order) * 
 }  // namespace
 
 size_t machine::begin_step(step_type type, list_id list, unsigned index) {
+  if (!options_.record) return unrecorded_step;
   note_reports();
   if (result_.steps.size() >= options_.max_steps_recorded) {
     result_.steps_truncated = true;
@@ -36,6 +37,7 @@ size_t machine::begin_step(step_type type, list_id list, unsigned index) {
 }
 
 void machine::end_step(size_t step) {
+  if (step == unrecorded_step) return;
   note_reports();
   if (!active_.empty() && active_.back() == step) active_.pop_back();
 }

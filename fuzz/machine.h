@@ -101,7 +101,9 @@ class machine final : public interrupt_handler {
   void note_reports();
 
  private:
-  // steps
+  // steps (not recorded when options_.record is off: begin_step returns
+  // unrecorded_step, which no result slot has)
+  static constexpr size_t unrecorded_step = ~size_t(0);
   size_t begin_step(step_type type, list_id list, unsigned index);
   void end_step(size_t step);
   void set_result(size_t step, int64_t value) {

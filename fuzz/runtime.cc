@@ -91,9 +91,26 @@ void run(const program& p, const run_options& options, run_result& result) {
   const world_config config = config_for(p, options);
   std::optional<world> built;
   world& w = options.worlds ? options.worlds->fresh(config, sink, decisions) : built.emplace(config, sink, decisions);
+  w.set_recording(options.record);
+  injector.set_recording(options.record);
   detail::machine m(w, p, options, result);
   if (options.mode == sink_mode::abort) {
     sink.on_abort = [&]() {
+      if (!options.record) {
+        // Nothing to print yet: the same input again, recording, in a fresh
+        // world (not the cache's, which this run holds).  It aborts at this
+        // same report, printing the reproduction.
+        run_options again = options;
+        again.record = true;
+        again.worlds = nullptr;
+        run_result rerun;
+        run(p, again, rerun);
+        std::fprintf(stderr, "labyrinth: the recording re-run of this input did not stop at its report "
+                             "(a nondeterministic run): the report as it came:\n");
+        const report& first = sink.reports().back();
+        std::fprintf(stderr, "%s\n%s\n", first.title.c_str(), first.details.c_str());
+        return;
+      }
       collect(m, sink, injector, w, result, collect_by::copy);
       std::string text = format_reproduction(p, result, options.program_layout);
       std::fprintf(stderr, "\n%s", text.c_str());

@@ -51,6 +51,15 @@ struct run_options {
   // header bit is ignored).
   std::optional<world_config> large_world;
   sink_mode mode = sink_mode::collect;
+  // What a run keeps for its reproduction: the steps with their contexts,
+  // the decision trace, the world's notes and the context lines of reports.
+  // Off (libFuzzer's fuzz_one, abort mode): the run keeps none of it, and a
+  // report that aborts runs the input again, recording, in a world of its
+  // own: runs are deterministic, so the re-run stops at the same report and
+  // prints the whole reproduction.  Nothing the model or the machine decides
+  // depends on it (fuzz/tests/runtime_test.cc compares the two).  With
+  // collect mode, off leaves those parts of the result empty.
+  bool record = true;
   unsigned full_check_every = 0;  // also run check_full() every N task ops; 0 = only at teardown
   unsigned max_handler_ops = 2048;
   unsigned max_steps_recorded = 8192;

@@ -213,6 +213,66 @@ TEST(runtime, changed_client_data_is_reported) {
   EXPECT_EQ(r.first_bug_step, 3) << "the report arrives in the free at step #3\n" << format_steps(p, r);
 }
 
+TEST(runtime, unrecorded_runs_decide_as_recorded_ones) {
+  // Goal: record=false (fuzz_one's setting) changes what a run keeps, never
+  // what it does: the same reports (kinds and titles), faults, statistics
+  // and handler work as the recording run, and no steps, trace or notes.
+  for (const harness& h : harnesses()) {
+    run_options recorded = harness_options(h, sink_mode::collect);
+    run_options unrecorded = recorded;
+    unrecorded.record = false;
+    size_t compared_reports = 0, compared_faults = 0, traced = 0;
+    for (uint64_t seed = 1; seed <= 150; ++seed) {
+      std::vector<uint8_t> input = testing::random_input(seed * 131 + 5, 1500);
+      program p = decode(input, h.program_layout);
+      run_result a = run(p, recorded);
+      run_result b = run(p, unrecorded);
+      ASSERT_EQ(a.reports.size(), b.reports.size()) << h.name << " seed " << seed;
+      for (size_t i = 0; i < a.reports.size(); ++i) {
+        EXPECT_EQ(a.reports[i].kind, b.reports[i].kind);
+        EXPECT_EQ(a.reports[i].title, b.reports[i].title);
+      }
+      EXPECT_EQ(a.expected_reports, b.expected_reports);
+      ASSERT_EQ(a.faults.size(), b.faults.size()) << h.name << " seed " << seed;
+      for (size_t i = 0; i < a.faults.size(); ++i) EXPECT_EQ(a.faults[i].site, b.faults[i].site);
+      EXPECT_EQ(a.stats.allocations, b.stats.allocations);
+      EXPECT_EQ(a.stats.frees, b.stats.frees);
+      for (unsigned k = 0; k < 3; ++k) EXPECT_EQ(a.stats.interrupts[k], b.stats.interrupts[k]);
+      EXPECT_EQ(a.handler_ops_run, b.handler_ops_run);
+      EXPECT_EQ(a.packets_received, b.packets_received);
+      EXPECT_EQ(a.halted, b.halted);
+      EXPECT_TRUE(b.steps.empty() && b.trace.empty() && b.log.empty()) << h.name << " seed " << seed;
+      compared_reports += a.reports.size();
+      compared_faults += a.faults.size();
+      traced += a.trace.empty() ? 0 : 1;
+    }
+    if (std::string(h.name) != "client")  // (the client's programs have no misuse probes)
+      EXPECT_GT(compared_reports, 0u) << h.name << ": the misuse probes draw reports to compare";
+    if (std::string(h.name) == "faults") EXPECT_GT(compared_faults, 0u);
+    if (std::string(h.name) != "ops") EXPECT_GT(traced, 0u) << h.name << ": the recording runs kept their decisions";
+  }
+}
+
+TEST(runtimeDeathTest, an_unrecorded_run_reproduces_its_report_by_running_again) {
+  // Goal: a fuzz_one-style run (abort mode, record=false) that meets a bug
+  // still prints the whole reproduction: the program with the failing step
+  // marked, the report with its context lines, from a recording re-run.
+  const harness& h = *find_harness("ops");
+  program p = parse_or_fail("task:\n  alloc slot=0 GFP_KERNEL order=0\n  write slot=0 byte=0x11\n  free slot=0\n", h);
+  run_options options = harness_options(h, sink_mode::abort);
+  options.record = false;
+  options.program_layout = h.program_layout;
+  options.after_task_op_for_test_only = [](world& w, size_t op) {
+    for (uint32_t pfn = 0; op == 1 && pfn < w.nr_pages(); ++pfn)
+      if ((w.pfn_to_page(pfn)->flags & PG_allocated) && !(w.pfn_to_page(pfn)->flags & PG_oom_victim)) {
+        w.page_data(w.pfn_to_page(pfn))[0] = 0;
+        break;
+      }
+  };
+  EXPECT_DEATH(run(p, options),
+               "pagealloc: memory corruption(.|\n)*CPU: 0 PID(.|\n)*== program(.|\n)*task\\[3\\] free slot=0   <== first report here");
+}
+
 TEST(runtime, reproduction_names_the_failing_step_and_program) {
   const harness& h = *find_harness("ops");
   program p = parse_or_fail("task:\n  alloc slot=0 GFP_KERNEL order=0\n  write slot=0 byte=0x11\n  free slot=0\n", h);
