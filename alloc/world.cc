@@ -290,12 +290,16 @@ void world::populate_oom_victim() {
   injector_ = saved;
 }
 
+// Asked at every interrupt point and fault site: the CPU's state is looked
+// up once (each preempt_count() is a this_cpu() with its sanitizer checks).
 fi::decision_context world::decision_context(uint16_t point) const {
   fi::decision_context context;
-  context.cpu = cpu_id();
-  context.preempt_count = preempt_count();
-  context.in_task = in_task(preempt_count());
-  context.in_interrupt = in_interrupt(preempt_count());
+  const unsigned id = cpu_id();
+  const uint32_t count = cpus_[id].preempt_count;
+  context.cpu = id;
+  context.preempt_count = count;
+  context.in_task = in_task(count);
+  context.in_interrupt = in_interrupt(count);
   context.op_index = op_index_.load();
   context.point = point;
   return context;

@@ -220,12 +220,16 @@ bool injector::fail(fault_site site, fault_reason reason, bool nowarn,
 uint32_t injector::ask(decision_kind kind, fault_site site, uint32_t bound, uint32_t quiet,
                        const decision_context& context) {
   if (bound <= 1) return 0;
-  // The record is built in place in the trace (no temporary record copied in).
-  decision_record unrecorded;
-  if (recording_ && trace_.capacity() == 0) trace_.reserve(initial_trace_capacity);
-  decision_record& record = recording_ ? trace_.emplace_back() : unrecorded;
-  record.sequence = recording_ ? trace_.size() - 1 : 0;
-  decision_request& request = record.request;
+  // The record is built in place in the trace (no temporary record copied
+  // in); not recording, only the request is built.
+  decision_record* record = nullptr;
+  decision_request unrecorded;
+  if (recording_) {
+    if (trace_.capacity() == 0) trace_.reserve(initial_trace_capacity);
+    record = &trace_.emplace_back();
+    record->sequence = trace_.size() - 1;
+  }
+  decision_request& request = record ? record->request : unrecorded;
   request.kind = kind;
   request.subject = static_cast<uint16_t>(site);
   request.bound = bound;
@@ -233,7 +237,7 @@ uint32_t injector::ask(decision_kind kind, fault_site site, uint32_t bound, uint
   request.context = context;
   const uint32_t answer = source_.decide(request);
   check_answer(answer, request, source_.name());
-  record.answer = answer;
+  if (record) record->answer = answer;
   return answer;
 }
 
