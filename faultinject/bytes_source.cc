@@ -21,15 +21,19 @@ uint32_t bytes_source::decide(const decision_request& request) {
   return read_bits(bits) % request.bound;
 }
 
+// The next `count` (at most 32) bits, least significant first within each
+// byte: the bytes they span (at most five) gathered into one word, then
+// shifted and masked, instead of a loop per bit (asked at every interrupt
+// point and fault site).  The caller has checked that enough bits remain.
 uint32_t bytes_source::read_bits(unsigned count) {
-  uint32_t value = 0;
-  for (unsigned bit = 0; bit < count; ++bit) {
-    const uint8_t byte = bytes_[bit_position_ / 8];
-    const uint32_t bit_value = (byte >> (bit_position_ % 8)) & 1u;
-    value |= bit_value << bit;
-    ++bit_position_;
-  }
-  return value;
+  if (count == 0) return 0;
+  const size_t first = bit_position_ / 8;
+  const size_t last = (bit_position_ + count - 1) / 8;
+  uint64_t window = 0;
+  for (size_t i = first; i <= last; ++i) window |= uint64_t(bytes_[i]) << (8 * (i - first));
+  const uint64_t value = (window >> (bit_position_ % 8)) & ((uint64_t(1) << count) - 1);
+  bit_position_ += count;
+  return static_cast<uint32_t>(value);
 }
 
 }  // namespace labyrinth::fi

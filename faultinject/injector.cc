@@ -59,10 +59,11 @@ std::string forcing_failure_message(const char* name, const fault_attr_config& a
   return text;
 }
 
-void check_answer(uint32_t answer, const decision_request& request, const char* source_name) {
+// (The source's name is asked only when the answer is out of range.)
+void check_answer(uint32_t answer, const decision_request& request, const decision_source& source) {
   if (answer < request.bound) return;
   std::fprintf(stderr, "labyrinth: decision source '%s' answered %" PRIu32 " for %s\n",
-               source_name, answer, format_request(request).c_str());
+               source.name(), answer, format_request(request).c_str());
   std::abort();
 }
 
@@ -236,7 +237,7 @@ uint32_t injector::ask(decision_kind kind, fault_site site, uint32_t bound, uint
   request.quiet = quiet < bound ? quiet : bound - 1;
   request.context = context;
   const uint32_t answer = source_.decide(request);
-  check_answer(answer, request, source_.name());
+  check_answer(answer, request, source_);
   if (record) record->answer = answer;
   return answer;
 }

@@ -53,6 +53,34 @@ TEST(bytes_source, answers_across_bytes_modulo_bound) {
   EXPECT_EQ(source.bits_consumed(), 10u);
 }
 
+TEST(bytes_source, wide_answers_match_a_bit_by_bit_reading) {
+  // Goal: answers of every width up to 32 bits, at every bit offset, spanning
+  // up to five bytes, read exactly as taking one bit at a time (LSB first in
+  // each byte) would.  Method: fixed pseudo-random bytes, a cycle of bounds
+  // 2^k (the answer is the k bits themselves), a reference reader.
+  std::vector<uint8_t> bytes(64);
+  uint32_t x = 12345;
+  for (uint8_t& b : bytes) {
+    x = x * 1103515245u + 12345u;
+    b = static_cast<uint8_t>(x >> 16);
+  }
+  size_t position = 0;
+  auto reference = [&](unsigned count) {
+    uint64_t value = 0;
+    for (unsigned bit = 0; bit < count; ++bit, ++position)
+      value |= uint64_t((bytes[position / 8] >> (position % 8)) & 1u) << bit;
+    return value;
+  };
+  bytes_source source(bytes);
+  for (unsigned i = 0; position + 32 <= bytes.size() * 8; ++i) {
+    const unsigned width = 1 + (i * 7) % 32;
+    const uint32_t bound = width == 32 ? 0xffffffffu : (uint32_t(1) << width);
+    const uint64_t expected = reference(bits_for_bound(bound)) % bound;
+    ASSERT_EQ(source.decide(request_with_bound(bound)), expected) << "answer " << i << ", width " << width;
+    ASSERT_EQ(source.bits_consumed(), position);
+  }
+}
+
 TEST(bytes_source, bound_one_takes_no_bits) {
   const std::vector<uint8_t> bytes = {0xff};
   bytes_source source(bytes);
