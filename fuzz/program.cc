@@ -142,70 +142,104 @@ int section_state::highest_lock() const {
 // outside hardirq it is taken with irqs disabled.  Locks are taken in
 // increasing id order only (no AB-BA), and _irq / _bh flavours only where
 // their unlock may enable irqs / bottom halves.
-std::string section_state::lock_problem(op_code code, unsigned lock) const {
-  if (lock == 0 && base_ != context_base::task) return "client_lock is taken in task context only";
-  if (lock == lock_rx && base_ == context_base::hardirq) return "rx_lock is softirq-safe, not taken in hardirq";
+namespace {
+
+// A rule broken: its explanation is built only when someone asks why (the
+// decoder only asks whether, for every candidate operation, and building the
+// strings was most of a rejected candidate's cost).
+bool broken(std::string* why, const char* text) {
+  if (why) *why = text;
+  return true;
+}
+template <class Explain>
+bool broken(std::string* why, Explain explain) {
+  if (why) *why = explain();
+  return true;
+}
+
+}  // namespace
+
+bool section_state::breaks_lock_rule(op_code code, unsigned lock, std::string* why) const {
+  if (lock == 0 && base_ != context_base::task) return broken(why, "client_lock is taken in task context only");
+  if (lock == lock_rx && base_ == context_base::hardirq) return broken(why, "rx_lock is softirq-safe, not taken in hardirq");
   if (static_cast<int>(lock) <= highest_lock())
-    return std::string(lock_name(lock)) + " taken while holding " + lock_name(static_cast<unsigned>(highest_lock())) +
-           " (locks are taken in the order client_lock, rx_lock, tx_lock)";
+    return broken(why, [&] {
+      return std::string(lock_name(lock)) + " taken while holding " + lock_name(static_cast<unsigned>(highest_lock())) +
+             " (locks are taken in the order client_lock, rx_lock, tx_lock)";
+    });
   switch (code) {
     case op_code::spin_lock:
       if (lock == lock_rx && !bh_disabled() && !irqs_disabled())
-        return "plain spin_lock of the softirq-safe rx_lock with bottom halves enabled (use spin_lock_bh)";
+        return broken(why, "plain spin_lock of the softirq-safe rx_lock with bottom halves enabled (use spin_lock_bh)");
       if (lock == lock_tx && !irqs_disabled())
-        return "plain spin_lock of the hardirq-safe tx_lock with irqs enabled (use spin_lock_irqsave)";
-      return "";
+        return broken(why, "plain spin_lock of the hardirq-safe tx_lock with irqs enabled (use spin_lock_irqsave)");
+      return false;
     case op_code::spin_lock_irq:
-      if (irqs_disabled()) return "spin_lock_irq with irqs already disabled (its unlock would enable them)";
-      return "";
-    case op_code::spin_lock_irqsave: return "";
+      if (irqs_disabled()) return broken(why, "spin_lock_irq with irqs already disabled (its unlock would enable them)");
+      return false;
+    case op_code::spin_lock_irqsave: return false;
     case op_code::spin_lock_bh:
-      if (irqs_disabled()) return "spin_lock_bh with irqs disabled (local_bh_enable must not run with irqs off)";
-      if (lock == lock_tx) return "spin_lock_bh of the hardirq-safe tx_lock (use spin_lock_irqsave)";
-      return "";
-    default: return "not a lock operation";
+      if (irqs_disabled())
+        return broken(why, "spin_lock_bh with irqs disabled (local_bh_enable must not run with irqs off)");
+      if (lock == lock_tx) return broken(why, "spin_lock_bh of the hardirq-safe tx_lock (use spin_lock_irqsave)");
+      return false;
+    default: return broken(why, "not a lock operation");
   }
 }
 
 std::string section_state::problem(const op& o) const {
-  if (static_cast<unsigned>(o.code) >= op_code_count) return "unknown operation";
+  std::string why;
+  breaks_rule(o, &why);
+  return why;
+}
+
+bool section_state::breaks_rule(const op& o, std::string* why) const {
+  if (static_cast<unsigned>(o.code) >= op_code_count) return broken(why, "unknown operation");
   if (!(op_contexts(o.code) & context_bit(base_)))
-    return std::string(op_name(o.code)) + " is not allowed in " + context_base_name(base_) + " context";
+    return broken(why, [&] {
+      return std::string(op_name(o.code)) + " is not allowed in " + context_base_name(base_) + " context";
+    });
   for (unsigned i = 0; i < max_op_args; ++i) {
     arg_kind kind = op_arg(o.code, i);
     if (kind == arg_kind::none) {
-      if (o.args[i] != 0) return "extra argument";
+      if (o.args[i] != 0) return broken(why, "extra argument");
       continue;
     }
-    if (kind == arg_kind::count && o.args[i] == 0) return "count must be 1..8";
-    if (kind == arg_kind::to && o.args[i] == static_cast<uint32_t>(base_)) return "a page is handed to another context";
+    if (kind == arg_kind::count && o.args[i] == 0) return broken(why, "count must be 1..8");
+    if (kind == arg_kind::to && o.args[i] == static_cast<uint32_t>(base_))
+      return broken(why, "a page is handed to another context");
     unsigned limit = arg_limit(kind, base_);
     if (limit && o.args[i] >= limit)
-      return std::string(arg_key(kind)) + "=" + std::to_string(o.args[i]) + " out of range 0.." + std::to_string(limit - 1);
+      return broken(why, [&] {
+        return std::string(arg_key(kind)) + "=" + std::to_string(o.args[i]) + " out of range 0.." +
+               std::to_string(limit - 1);
+      });
   }
   section_kind kind;
   if (opens_section(o.code, &kind)) {
-    if (depth_ >= max_depth_) return "more than " + std::to_string(max_depth_) + " sections open";
-    if (is_lock_section(kind)) return lock_problem(o.code, o.args[0]);
+    if (depth_ >= max_depth_)
+      return broken(why, [&] { return "more than " + std::to_string(max_depth_) + " sections open"; });
+    if (is_lock_section(kind)) return breaks_lock_rule(o.code, o.args[0], why);
     if (kind == section_kind::local_bh_disable && irqs_disabled())
-      return "local_bh_disable with irqs disabled (local_bh_enable must not run with irqs off)";
-    return "";
+      return broken(why, "local_bh_disable with irqs disabled (local_bh_enable must not run with irqs off)");
+    return false;
   }
   if (is_closer(o.code)) {
-    if (depth_ == 0) return std::string(op_name(o.code)) + " with no section open";
+    if (depth_ == 0) return broken(why, [&] { return std::string(op_name(o.code)) + " with no section open"; });
     op expected = closer_of(innermost());
-    if (!(expected == o)) {
-      std::string text = std::string("the innermost open section is closed by ") + op_name(expected.code);
-      if (op_arg(expected.code, 0) == arg_kind::lock) text += std::string(" lock=") + lock_name(expected.args[0]);
-      return text;
-    }
-    return "";
+    if (!(expected == o))
+      return broken(why, [&] {
+        std::string text = std::string("the innermost open section is closed by ") + op_name(expected.code);
+        if (op_arg(expected.code, 0) == arg_kind::lock) text += std::string(" lock=") + lock_name(expected.args[0]);
+        return text;
+      });
+    return false;
   }
   switch (o.code) {
-    case op_code::end: return "`end` is the decoder's word; write the closing call (e.g. spin_unlock)";
+    case op_code::end: return broken(why, "`end` is the decoder's word; write the closing call (e.g. spin_unlock)");
     case op_code::alloc: {
-      const char* why = gfp_problem(o.args[1], o.args[2], atomic());
-      return why[0] ? std::string(why) : std::string();
+      const char* gfp_why = gfp_problem(o.args[1], o.args[2], atomic());
+      return gfp_why[0] ? broken(why, gfp_why) : false;
     }
     case op_code::cache_add:
     case op_code::cache_remove:
@@ -214,16 +248,20 @@ std::string section_state::problem(const op& o) const {
     case op_code::rx_refill:
     case op_code::recvmsg:
     case op_code::tx_send:
-      if (atomic()) return std::string(op_name(o.code)) + " may sleep: not in atomic context";
-      return "";
+      if (atomic())
+        return broken(why, [&] { return std::string(op_name(o.code)) + " may sleep: not in atomic context"; });
+      return false;
     case op_code::probe:
-      if (depth_ != 0) return "a misuse probe runs outside any section";
-      return "";
+      if (depth_ != 0) return broken(why, "a misuse probe runs outside any section");
+      return false;
     case op_code::napi_poll:
     case op_code::tx_complete:
-      if (depth_ != 0) return std::string(op_name(o.code)) + " takes the driver's locks: not inside a section";
-      return "";
-    default: return "";
+      if (depth_ != 0)
+        return broken(why, [&] {
+          return std::string(op_name(o.code)) + " takes the driver's locks: not inside a section";
+        });
+      return false;
+    default: return false;
   }
 }
 

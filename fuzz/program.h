@@ -98,12 +98,15 @@ class section_state {
   // Why `o` is not what a correct client does here, or "" if it is.  Checks
   // the context, the arguments' ranges, the section rules and the gfp rules.
   std::string problem(const op& o) const;
-  bool admits(const op& o) const { return problem(o).empty(); }
+  bool admits(const op& o) const { return !breaks_rule(o, nullptr); }
   // Opens or closes a section (other operations change nothing).
   void apply(const op& o);
 
  private:
-  std::string lock_problem(op_code code, unsigned lock) const;
+  // Whether `o` breaks a rule; the explanation goes to *why when why is
+  // not null (problem() asks for it, admits() does not).
+  bool breaks_rule(const op& o, std::string* why) const;
+  bool breaks_lock_rule(op_code code, unsigned lock, std::string* why) const;
 
   context_base base_;
   unsigned max_depth_;

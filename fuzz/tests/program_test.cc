@@ -105,6 +105,39 @@ TEST(section_state, atomic_context_refuses_what_may_sleep) {
   EXPECT_TRUE(task.admits(make(op_code::rcu_read_unlock)));
 }
 
+TEST(section_state, admits_exactly_what_has_no_problem) {
+  // Goal: admits() (the decoder's question, which builds no explanation)
+  // and problem() (the parser's, which does) agree on every candidate.
+  // Method: every list, fixed pseudo-random operations with small arguments,
+  // the admitted ones applied so sections open and close along the way.
+  uint64_t x = 88172645463325252ull;
+  auto next = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  size_t admitted = 0, refused = 0;
+  for (unsigned l = 0; l < list_count; ++l) {
+    section_state state(static_cast<list_id>(l));
+    for (int i = 0; i < 20000; ++i) {
+      op o;
+      o.code = static_cast<op_code>(next() % op_code_count);
+      for (uint32_t& arg : o.args) arg = static_cast<uint32_t>(next() % 4 == 0 ? next() : next() % 6);
+      const std::string why = state.problem(o);
+      ASSERT_EQ(state.admits(o), why.empty()) << format_op(o) << ": " << why;
+      if (why.empty()) {
+        state.apply(o);
+        ++admitted;
+      } else {
+        ++refused;
+      }
+    }
+  }
+  EXPECT_GT(admitted, 200u) << "sections opened and closed along the way";
+  EXPECT_GT(refused, 1000u);
+}
+
 TEST(section_state, nmi_handlers_never_enter_the_allocator) {
   section_state nmi(list_id::nmi);
   for (unsigned code = 0; code < op_code_count; ++code) {
