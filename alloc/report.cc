@@ -31,13 +31,8 @@ void report_sink::deliver(report r) {
   if (!report_kind_verdict(reports_.back().kind)) ++bugs_;
   if (mode_ != sink_mode::abort || report_kind_verdict(reports_.back().kind)) return;
   // The caller's on_abort prints the whole reproduction, which opens with the
-  // reports; without one, the report is printed here.
-  if (on_abort) {
-    on_abort();
-  } else {
-    const report& first = reports_.back();
-    std::fprintf(stderr, "%s\n%s\n", first.title.c_str(), first.details.c_str());
-  }
+  // reports; without one, or when it could not, the report is printed here.
+  if (!on_abort || !on_abort()) std::fprintf(stderr, "%s\n", reports_.back().text().c_str());
   std::fflush(stderr);
   std::abort();
 }

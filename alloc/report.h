@@ -93,9 +93,10 @@ class report_sink {
   // a fuzz run asks before and after every step.
   size_t bug_count() const { return bugs_; }
   size_t count(report_kind kind) const;
-  // Abort mode: called instead of printing the report, before abort(), so the
-  // caller prints the reports with the readable program and decision trace.
-  std::function<void()> on_abort;
+  // Abort mode: called before abort(), so the caller prints the reports with
+  // the readable program and decision trace.  Returns whether it printed the
+  // report; if not (no hook, or false), the sink prints it.
+  std::function<bool()> on_abort;
   sink_mode mode() const { return mode_; }
   void set_mode(sink_mode mode) { mode_ = mode; }
 

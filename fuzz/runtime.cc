@@ -107,13 +107,12 @@ void run(const program& p, const run_options& options, run_result& result) {
         run(p, again, rerun);
         std::fprintf(stderr, "labyrinth: the recording re-run of this input did not stop at its report "
                              "(a nondeterministic run): the report as it came:\n");
-        const report& first = sink.reports().back();
-        std::fprintf(stderr, "%s\n%s\n", first.title.c_str(), first.details.c_str());
-        return;
+        return false;  // the sink prints it
       }
       collect(m, sink, injector, w, result, collect_by::copy);
       std::string text = format_reproduction(p, result, options.program_layout);
       std::fprintf(stderr, "\n%s", text.c_str());
+      return true;
     };
   }
   w.set_interrupt_handler(&m);

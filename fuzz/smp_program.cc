@@ -416,6 +416,7 @@ smp_run_result run_smp(const smp_program& p, const smp_run_options& options) {
       std::fprintf(stderr, "== reports: 1 bug(s)\n%s\n", first.text().c_str());
       std::fprintf(stderr, "==== smp program (replay: fuzz_smp FILE)\n%s==== decision trace (%zu decisions)\n%s",
                    smp_print(p).c_str(), injector.trace().size(), fi::format_trace(injector.trace()).c_str());
+      return true;
     };
     w.set_interrupt_handler(&client);
     smp_scheduler sched(w, options.strategy);

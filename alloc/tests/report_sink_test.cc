@@ -36,10 +36,28 @@ TEST(report_sink_abort, on_abort_hook_prints_instead_of_the_sink) {
   // time.  Method: the hook prints a marker; stderr must be the marker alone.
   auto deliver = [] {
     report_sink sink(sink_mode::abort);
-    sink.on_abort = [] { std::fputs("HOOK\n", stderr); };
+    sink.on_abort = [] {
+      std::fputs("HOOK\n", stderr);
+      return true;
+    };
     sink.deliver(make_report(report_kind::leak, "BUG: leak of 1 page"));
   };
   EXPECT_DEATH(deliver(), "^HOOK\n$");
+}
+
+TEST(report_sink_abort, a_hook_that_could_not_print_leaves_it_to_the_sink) {
+  // Goal: a hook that returns false (the fuzz runtime when its recording
+  // re-run did not reproduce) has the sink print the report after the hook's
+  // own lines.  Method: the hook prints a marker and returns false.
+  auto deliver = [] {
+    report_sink sink(sink_mode::abort);
+    sink.on_abort = [] {
+      std::fputs("HOOK\n", stderr);
+      return false;
+    };
+    sink.deliver(make_report(report_kind::leak, "BUG: leak of 1 page"));
+  };
+  EXPECT_DEATH(deliver(), "^HOOK\nBUG: leak of 1 page\ndetails line\n$");
 }
 
 TEST(report_sink_abort, verdict_is_kept_without_aborting) {
