@@ -77,8 +77,7 @@ void append_gfp(std::string& out, gfp_t gfp) {
   if (rest) {
     char buffer[16];
     auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, rest, 16);
-    if (out.size() > start) out += '|';
-    out += "0x";
+    append("0x");
     out.append(buffer, end);
   }
   if (out.size() == start) out += '0';

@@ -332,10 +332,12 @@ bool world::free_pages_prepare(page* p, unsigned order) {
     if constexpr (!planted(plant::free_mapped_accepted)) reason = "nonzero mapcount";
   }
   if (!reason && (p->flags & (PG_lru | PG_anon_exclusive | PG_oom_victim))) reason = "PAGE_FLAGS_CHECK_AT_FREE flag(s) set";
-  constexpr uint32_t tail_flags = PG_allocated | PG_buddy | PG_pcp;
-  if (!reason && order > 0 && first_page_to_check(p + 1, (1u << order) - 1, tail_flags) < (1u << order) - 1) {
-    for (uint32_t i = 1; !reason && i < (1u << order); ++i)
-      if (p[i].refcount != 0 || p[i].mapcount != -1 || (p[i].flags & tail_flags)) reason = "tail page in use";
+  if (!reason && order > 0) {
+    constexpr uint32_t tail_flags = PG_allocated | PG_buddy | PG_pcp;
+    const page* tails = p + 1;
+    const uint32_t count = (1u << order) - 1;
+    for (uint32_t i = first_page_to_check(tails, count, tail_flags); !reason && i < count; ++i)
+      if (tails[i].refcount != 0 || tails[i].mapcount != -1 || (tails[i].flags & tail_flags)) reason = "tail page in use";
   }
   if (reason) {
     char title[200];

@@ -136,12 +136,6 @@ int section_state::highest_lock() const {
   return highest;
 }
 
-// The lock discipline of the three client locks (lockdep's rules, made
-// static): client_lock is task-only; rx_lock is softirq-safe, so task context
-// takes it with bottom halves or irqs disabled; tx_lock is hardirq-safe, so
-// outside hardirq it is taken with irqs disabled.  Locks are taken in
-// increasing id order only (no AB-BA), and _irq / _bh flavours only where
-// their unlock may enable irqs / bottom halves.
 namespace {
 
 // A rule broken: its explanation is built only when someone asks why (the
@@ -159,6 +153,12 @@ bool broken(std::string* why, Explain explain) {
 
 }  // namespace
 
+// The lock discipline of the three client locks (lockdep's rules, made
+// static): client_lock is task-only; rx_lock is softirq-safe, so task context
+// takes it with bottom halves or irqs disabled; tx_lock is hardirq-safe, so
+// outside hardirq it is taken with irqs disabled.  Locks are taken in
+// increasing id order only (no AB-BA), and _irq / _bh flavours only where
+// their unlock may enable irqs / bottom halves.
 bool section_state::breaks_lock_rule(op_code code, unsigned lock, std::string* why) const {
   if (lock == 0 && base_ != context_base::task) return broken(why, "client_lock is taken in task context only");
   if (lock == lock_rx && base_ == context_base::hardirq) return broken(why, "rx_lock is softirq-safe, not taken in hardirq");
