@@ -138,9 +138,37 @@ lockdep_finding lockdep::add_dependency(lock_class_id prev, lock_class_id next) 
   return {};
 }
 
+uint8_t lockdep::usage_of(const lock_acquire_state& state) {
+  uint8_t bits = 0;
+  if (!state.trylock) {
+    if (state.hardirq_context) bits |= LOCK_USED_IN_HARDIRQ;
+    if (state.softirq_context) bits |= LOCK_USED_IN_SOFTIRQ;
+  }
+  if (state.hardirqs_enabled) {
+    bits |= LOCK_ENABLED_HARDIRQ;
+    if (state.softirqs_enabled) bits |= LOCK_ENABLED_SOFTIRQ;
+  }
+  return bits;
+}
+
+bool lockdep::adds_nothing(lock_class_id id, const lock_acquire_state& state, const held_class* held,
+                           unsigned held_count, uint8_t irq_context) const {
+  const uint8_t bits = usage_of(state);
+  if ((classes_[id].usage & bits) != bits) return false;
+  if (state.trylock) return true;
+  for (unsigned i = 0; i < held_count; ++i) {
+    if (held[i].id == id) return false;  // recursion: the slow path reports it
+    if (held[i].irq_context == irq_context && !has_dependency(held[i].id, id)) return false;
+  }
+  return true;
+}
+
 lockdep_finding lockdep::acquire(lock_class_id id, const lock_acquire_state& state, const held_class* held,
                                  unsigned held_count, uint8_t irq_context) {
   if (!enabled_) return {};
+  // Most acquisitions repeat one seen before: every check below would find
+  // its usage bits set and its dependencies recorded, and so find nothing.
+  if (shortcut_ && adds_nothing(id, state, held, held_count, irq_context)) return {};
   // mark_irqflags()
   if (!state.trylock) {
     if (state.hardirq_context)

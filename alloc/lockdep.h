@@ -61,6 +61,9 @@ class lockdep {
   lockdep_finding acquire(lock_class_id id, const lock_acquire_state& state, const held_class* held,
                           unsigned held_count, uint8_t irq_context);
   bool enabled() const { return enabled_; }
+  // Test-only: every acquisition takes the full checks, none the
+  // adds_nothing() shortcut (the shortcut's test compares the two).
+  void check_every_acquire_for_test_only() { shortcut_ = false; }
 
  private:
   struct lock_class {
@@ -68,6 +71,13 @@ class lockdep {
     uint8_t usage = 0;
     uint32_t after = 0;  // bitmask of classes acquired while this one was held
   };
+  // The usage bits an acquisition in this state marks (mark_irqflags()).
+  static uint8_t usage_of(const lock_acquire_state& state);
+  // Whether acquire() would mark no new usage bit, record no new dependency
+  // and find no recursion: then it can find nothing either (every finding
+  // comes from something new, or from a recursion).
+  bool adds_nothing(lock_class_id id, const lock_acquire_state& state, const held_class* held, unsigned held_count,
+                    uint8_t irq_context) const;
   lockdep_finding mark_usage(lock_class_id id, uint8_t bit);
   lockdep_finding add_dependency(lock_class_id prev, lock_class_id next);
   bool reaches(lock_class_id from, lock_class_id to) const;
@@ -77,6 +87,7 @@ class lockdep {
 
   std::vector<lock_class> classes_;
   bool enabled_ = true;
+  bool shortcut_ = true;
 };
 
 }  // namespace labyrinth

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <random>
 #include <string>
 
 #include "alloc/tests/test_support.h"
@@ -345,6 +346,71 @@ TEST(lock_oracles, uninitialized_lock_is_reported) {
   t.w.spin_lock(raw);
   t.w.spin_unlock(raw);
   expect_one(t.sink, report_kind::warning, "BUG: spinlock bad magic on CPU#0");
+}
+
+TEST(lockdep_shortcut, decides_as_the_full_checks) {
+  // Goal: acquire()'s shortcut for acquisitions that add nothing new changes
+  // no finding and no state.  Two checkers get the same pseudo-random
+  // acquisitions (classes, contexts, held locks, trylocks), one with the
+  // shortcut and one taking every check; their findings, usage bits,
+  // dependency graphs and enabled flags must agree after every acquisition.
+  std::mt19937 random(20261126);
+  auto pick = [&](unsigned n) { return static_cast<unsigned>(random() % n); };
+  unsigned shortcuts_possible = 0, findings = 0;
+  for (unsigned trial = 0; trial < 400; ++trial) {
+    lockdep fast, full;
+    full.check_every_acquire_for_test_only();
+    const char* names[] = {"A", "B", "C", "D", "E"};
+    for (const char* name : names) {
+      fast.register_class(name);
+      full.register_class(name);
+    }
+    for (unsigned step = 0; step < 40; ++step) {
+      lock_acquire_state state;
+      state.hardirq_context = pick(4) == 0;
+      state.softirq_context = !state.hardirq_context && pick(3) == 0;
+      state.hardirqs_enabled = pick(2) == 0;
+      state.softirqs_enabled = pick(2) == 0;
+      state.trylock = pick(5) == 0;
+      lockdep::held_class held[3];
+      unsigned held_count = pick(4);
+      for (unsigned i = 0; i < held_count; ++i)
+        held[i] = {static_cast<lock_class_id>(pick(5)), static_cast<uint8_t>(pick(2))};
+      lock_class_id id = static_cast<lock_class_id>(pick(5));
+      uint8_t irq_context = static_cast<uint8_t>(pick(2));
+      uint8_t usage_before = full.usage(id);
+      lockdep_finding a = fast.acquire(id, state, held, held_count, irq_context);
+      lockdep_finding b = full.acquire(id, state, held, held_count, irq_context);
+      shortcuts_possible += full.enabled() && b.kind == lockdep_finding::none && usage_before == full.usage(id);
+      findings += b.kind != lockdep_finding::none;
+      ASSERT_EQ(a.kind, b.kind) << "trial " << trial << " step " << step;
+      ASSERT_EQ(a.title, b.title);
+      ASSERT_EQ(a.details, b.details);
+      ASSERT_EQ(fast.enabled(), full.enabled());
+      for (lock_class_id c = 0; c < 5; ++c) {
+        ASSERT_EQ(fast.usage(c), full.usage(c)) << "trial " << trial << " step " << step;
+        for (lock_class_id d = 0; d < 5; ++d) ASSERT_EQ(fast.has_dependency(c, d), full.has_dependency(c, d));
+      }
+    }
+  }
+  // Both paths were taken many times.
+  EXPECT_GT(shortcuts_possible, 200u);
+  EXPECT_GT(findings, 100u);
+}
+
+TEST(lockdep_shortcut, a_recursion_is_found_although_nothing_is_new) {
+  // Goal: the shortcut does not hide a recursive acquisition whose usage
+  // bits and dependencies are all known already.
+  lockdep dep;
+  lock_class_id a = dep.register_class("A");
+  lock_acquire_state state;
+  state.hardirqs_enabled = true;
+  state.softirqs_enabled = true;
+  ASSERT_EQ(dep.acquire(a, state, nullptr, 0, 0).kind, lockdep_finding::none);
+  lockdep::held_class held[] = {{a, 0}};
+  lockdep_finding f = dep.acquire(a, state, held, 1, 0);
+  EXPECT_EQ(f.kind, lockdep_finding::recursive);
+  EXPECT_EQ(f.title, "WARNING: possible recursive locking detected");
 }
 
 }  // namespace
