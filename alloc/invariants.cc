@@ -159,8 +159,9 @@ struct coverage {
 // A sweep over the blocks' starts and ends (sorted): the number of blocks
 // covering a page changes only there.  O(blocks log blocks), not O(pages).
 template <class range>
-coverage coverage_of(const std::vector<range>& blocks, uint32_t nr_pages) {
-  std::vector<std::pair<uint32_t, int>> edges;  // (pfn, +1 start / -1 end)
+coverage coverage_of(const std::vector<range>& blocks, uint32_t nr_pages,
+                     std::vector<std::pair<uint32_t, int>>& edges) {  // (pfn, +1 start / -1 end)
+  edges.clear();
   edges.reserve(2 * blocks.size() + 1);
   for (const range& b : blocks) {
     edges.emplace_back(b.pfn, 1);
@@ -298,13 +299,15 @@ void world::check_allocated_page(uint32_t pfn, std::vector<page_range>& cover, u
 }
 
 void world::check_full() {
-  std::vector<uint32_t> flagged;
+  std::vector<uint32_t>& flagged = scratch_.flagged;
+  flagged.clear();
   pages_with_flags(pages_.data(), nr_pages(), PG_allocated | PG_bad, flagged);
   check_full(flagged);
 }
 
 void world::check_full(const std::vector<uint32_t>& flagged) {
-  std::vector<page_range> cover;
+  std::vector<page_range>& cover = scratch_.cover;
+  cover.clear();
   bool walked_everything = true;
   for (unsigned zi = 0; zi < zones_.size(); ++zi) walked_everything &= check_full_zone(zi, cover);
   walked_everything &= check_full_pcp(cover);
@@ -315,7 +318,7 @@ void world::check_full(const std::vector<uint32_t>& flagged) {
     if (p.flags & PG_bad) cover.push_back({pfn, 1});
     if (p.flags & PG_allocated) check_allocated_page(pfn, cover, cache_pages);
   }
-  const coverage c = coverage_of(cover, nr_pages());
+  const coverage c = coverage_of(cover, nr_pages(), scratch_.edges);
   const uint32_t lost = c.lost, doubled = c.doubled, first_bad = c.first_bad;
   if (doubled) {
     std::snprintf(title, sizeof title, "BUG: free list corrupt: %u pages are in two places at once (first pfn:%05x)", doubled, first_bad);
@@ -371,7 +374,8 @@ void world::teardown_check() {
   // Owners of what is still allocated, grouped as page_owner would print them.
   std::map<std::string, uint32_t> owners;
   uint32_t leaked = 0, bad_pages = 0;
-  std::vector<uint32_t> flagged;
+  std::vector<uint32_t>& flagged = scratch_.flagged;
+  flagged.clear();
   pages_with_flags(pages_.data(), nr_pages(), PG_allocated | PG_bad, flagged);
   for (uint32_t pfn : flagged) {
     const page& p = pages_[pfn];
@@ -404,7 +408,8 @@ void world::teardown_check() {
   if (free_total != managed_total) {
     report(report_kind::leak, "BUG: leak: " + std::to_string(managed_total - free_total) +
                                   " pages missing from the free lists after everything was freed");
-  } else if (stats().highatomic_reserved == 0 && free_list_signature() != initial_signature_) {
+  } else if (stats().highatomic_reserved == 0 &&
+             (free_list_signature_into(scratch_.signature), scratch_.signature != initial_signature_)) {
     report(report_kind::free_list_corrupt,
            "BUG: free list corrupt: after everything was freed the free lists differ from the initial ones (unmerged fragments)");
   }

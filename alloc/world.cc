@@ -473,13 +473,18 @@ std::vector<uint32_t> world::pcp_list_pfns(unsigned cpu, unsigned zone_index, un
 // own copy).
 std::vector<uint32_t> world::free_list_signature() const {
   std::vector<uint32_t> signature;
+  free_list_signature_into(signature);
+  return signature;
+}
+
+void world::free_list_signature_into(std::vector<uint32_t>& signature) const {
+  signature.clear();
   for (unsigned zi = 0; zi < zones_.size(); ++zi)
     for (unsigned order = 0; order < NR_PAGE_ORDERS; ++order)
       for (unsigned mt = 0; mt < MIGRATE_TYPES; ++mt)
         for_each_on_list(zones_[zi].area[order].free_list[mt],
                          [&](uint32_t pfn) { signature.push_back((pfn << 8) | (order << 4) | (mt << 1)); });
   std::sort(signature.begin(), signature.end());
-  return signature;
 }
 
 }  // namespace labyrinth

@@ -277,6 +277,7 @@ class world {
   std::vector<uint32_t> pcp_list_pfns(unsigned cpu, unsigned zone_index, unsigned order) const;
   // A snapshot of every zone's free lists (zone, order, mt, sorted pfns).
   std::vector<uint32_t> free_list_signature() const;
+  void free_list_signature_into(std::vector<uint32_t>& signature) const;  // (into a caller's buffer)
   const std::vector<uint32_t>& initial_free_list_signature() const { return initial_signature_; }
   // Test-only hooks: corrupt state on purpose so a test can see an oracle fire.
   page* pages_for_test_only() { return pages_.data(); }
@@ -414,6 +415,17 @@ class world {
   // check_full() given the pfns of the pages with PG_allocated or PG_bad
   // (teardown_check has them already).
   void check_full(const std::vector<uint32_t>& flagged);
+  // The full walk's and the teardown check's working buffers, kept in the
+  // world so that a fuzz run reuses their storage: restore() copies the
+  // pristine world's empty ones, and copying an empty vector keeps the
+  // destination's capacity.  Cleared by each user; one CPU at a time.
+  struct scratch_buffers {
+    std::vector<uint32_t> flagged;  // pfns of pages with PG_allocated or PG_bad
+    std::vector<page_range> cover;
+    std::vector<std::pair<uint32_t, int>> edges;  // the cover's sweep
+    std::vector<uint32_t> signature;              // the free lists at teardown
+  };
+  scratch_buffers scratch_;
   bool check_full_zone(unsigned zone_index, std::vector<page_range>& cover);
   bool check_full_pcp(std::vector<page_range>& cover);
   void check_allocated_page(uint32_t pfn, std::vector<page_range>& cover, unsigned long& cache_pages);
