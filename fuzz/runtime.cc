@@ -94,27 +94,28 @@ void run(const program& p, const run_options& options, run_result& result) {
   w.set_recording(options.record);
   injector.set_recording(options.record);
   detail::machine m(w, p, options, result);
-  if (options.mode == sink_mode::abort) {
-    sink.on_abort = [&]() {
-      if (!options.record) {
-        // Nothing to print yet: the same input again, recording, in a fresh
-        // world (not the cache's, which this run holds).  It aborts at this
-        // same report, printing the reproduction.
-        run_options again = options;
-        again.record = true;
-        again.worlds = nullptr;
-        run_result rerun;
-        run(p, again, rerun);
-        std::fprintf(stderr, "labyrinth: the recording re-run of this input did not stop at its report "
-                             "(a nondeterministic run): the report as it came:\n");
-        return false;  // the sink prints it
-      }
-      collect(m, sink, injector, w, result, collect_by::copy);
-      std::string text = format_reproduction(p, result, options.program_layout);
-      std::fprintf(stderr, "\n%s", text.c_str());
-      return true;
-    };
-  }
+  // What an abort-mode report prints; the sink's hook refers to it by one
+  // reference, which std::function keeps without a heap allocation per run.
+  auto print_reproduction = [&]() {
+    if (!options.record) {
+      // Nothing to print yet: the same input again, recording, in a fresh
+      // world (not the cache's, which this run holds).  It aborts at this
+      // same report, printing the reproduction.
+      run_options again = options;
+      again.record = true;
+      again.worlds = nullptr;
+      run_result rerun;
+      run(p, again, rerun);
+      std::fprintf(stderr, "labyrinth: the recording re-run of this input did not stop at its report "
+                           "(a nondeterministic run): the report as it came:\n");
+      return false;  // the sink prints it
+    }
+    collect(m, sink, injector, w, result, collect_by::copy);
+    std::string text = format_reproduction(p, result, options.program_layout);
+    std::fprintf(stderr, "\n%s", text.c_str());
+    return true;
+  };
+  if (options.mode == sink_mode::abort) sink.on_abort = [&print_reproduction] { return print_reproduction(); };
   w.set_interrupt_handler(&m);
   try {
     m.run_task();
