@@ -363,13 +363,7 @@ void world::teardown_check() {
       --page_cache_pages_;
     }
   }
-  while (!lists_.empty(oom_victim_list_)) {
-    uint32_t pfn = lists_.first(oom_victim_list_);
-    lists_.del(pfn);
-    pages_[pfn].flags &= ~PG_oom_victim;
-    unmap_page(max_mm - 1, &pages_[pfn]);
-  }
-  oom_victim_pages_ = 0;
+  exit_oom_victim_mm();  // the victim process exits
   drain_all_pages();
   // Owners of what is still allocated, grouped as page_owner would print them.
   std::map<std::string, uint32_t> owners;

@@ -27,6 +27,7 @@ inline constexpr uint32_t pageblock_nr_pages = 1u << pageblock_order;
 inline constexpr unsigned PAGE_SHIFT = 12;  // for min_free_kbytes arithmetic
 inline constexpr unsigned MAX_RECLAIM_RETRIES = 16;
 inline constexpr unsigned SWAP_CLUSTER_MAX = 32;
+inline constexpr unsigned PAGEVEC_SIZE = 31;  // a folio_batch's pages (release_pages' batch)
 
 enum zone_type : uint8_t { ZONE_DMA32, ZONE_NORMAL, MAX_NR_ZONES };
 const char* zone_type_name(zone_type type);

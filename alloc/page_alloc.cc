@@ -413,4 +413,37 @@ void world::put_page(page* p) {
   if (counter_add_return(p->refcount, -1) == 0) free_the_page(p, p->order);
 }
 
+// release_pages() (mm/swap.c): put_page() on each page, and the pages whose
+// last reference that was are freed together, a folio_batch at a time:
+// free_pages_prepare() on each, then free_unref_folios(), which takes the
+// per-CPU list once per zone rather than once per page.  Costly orders go to
+// the buddy lists one by one, as free_the_page() sends them.
+void world::release_pages(page* const* pages, size_t nr) {
+  freed_page batch[PAGEVEC_SIZE];
+  unsigned batched = 0;
+  for (size_t i = 0; i < nr; ++i) {
+    page* p = pages[i];
+    if (p->refcount <= 0 || !(p->flags & PG_allocated)) {
+      char title[160];
+      std::snprintf(title, sizeof title, "BUG: double free of page pfn:%05x (release_pages)", page_to_pfn(p));
+      report(report_kind::double_free, title, page_dump(p));
+      continue;
+    }
+    if (counter_add_return(p->refcount, -1) != 0) continue;
+    const unsigned order = p->order;
+    if (order > PAGE_ALLOC_COSTLY_ORDER) {
+      free_the_page(p, order);
+      continue;
+    }
+    if (!free_pages_prepare(p, order)) continue;
+    ++this_cpu().stats.frees;
+    batch[batched++] = {p, order};
+    if (batched == PAGEVEC_SIZE) {
+      free_unref_folios(batch, batched);
+      batched = 0;
+    }
+  }
+  if (batched) free_unref_folios(batch, batched);
+}
+
 }  // namespace labyrinth

@@ -169,31 +169,73 @@ void world::pcp_commit_free(zone& z, per_cpu_pages& pcp, page* p, unsigned order
   }
 }
 
-void world::free_unref_page(zone& z, page* p, unsigned order) {
-  per_cpu_pages& pcp = this_cpu().pcp[&z - zones_.data()];
+// The freeing side's hold on a per-CPU list under either discipline: irqs
+// off (irqsave), or preemption off and the list's lock tried (trylock; a
+// failed try leaves nothing held, counted as a fallback, and the caller
+// frees to the buddy lists instead).
+bool world::pcp_lock_for_free(per_cpu_pages& pcp, irq_flags_t& flags) {
   if (config_.pcp == pcp_discipline::irqsave) {
-    irq_flags_t flags = 0;
     if constexpr (!planted(plant::pcp_irq_unsafe)) flags = local_irq_save();
-    pcp_enter(pcp, "free");
-    pcp_commit_free(z, pcp, p, order);
-    pcp_exit(pcp);
-    if constexpr (!planted(plant::pcp_irq_unsafe)) local_irq_restore(flags);
-    return;
-  }
-  preempt_disable();
-  if constexpr (!planted(plant::pcp_irq_unsafe)) {
-    if (!spin_trylock(pcp.lock)) {
-      preempt_enable();
-      ++this_cpu().stats.pcp_trylock_fallbacks;
-      free_one_page(z, p, order);
-      return;
+  } else {
+    preempt_disable();
+    if constexpr (!planted(plant::pcp_irq_unsafe)) {
+      if (!spin_trylock(pcp.lock)) {
+        preempt_enable();
+        ++this_cpu().stats.pcp_trylock_fallbacks;
+        return false;
+      }
     }
   }
   pcp_enter(pcp, "free");
-  pcp_commit_free(z, pcp, p, order);
+  return true;
+}
+
+void world::pcp_unlock_for_free(per_cpu_pages& pcp, irq_flags_t flags) {
   pcp_exit(pcp);
+  if (config_.pcp == pcp_discipline::irqsave) {
+    if constexpr (!planted(plant::pcp_irq_unsafe)) local_irq_restore(flags);
+    return;
+  }
   if constexpr (!planted(plant::pcp_irq_unsafe)) spin_unlock(pcp.lock);
   preempt_enable();
+}
+
+void world::free_unref_page(zone& z, page* p, unsigned order) {
+  per_cpu_pages& pcp = this_cpu().pcp[&z - zones_.data()];
+  irq_flags_t flags = 0;
+  if (!pcp_lock_for_free(pcp, flags)) {
+    free_one_page(z, p, order);
+    return;
+  }
+  pcp_commit_free(z, pcp, p, order);
+  pcp_unlock_for_free(pcp, flags);
+}
+
+// free_unref_folios(): pages free_pages_prepare() has passed, onto this
+// CPU's lists, the list taken once for a run of pages of one zone and taken
+// again when the zone changes; a page whose list cannot be taken goes to the
+// buddy lists.
+void world::free_unref_folios(const freed_page* pages, unsigned nr) {
+  per_cpu_pages* held = nullptr;
+  zone* locked_zone = nullptr;
+  irq_flags_t flags = 0;
+  for (unsigned i = 0; i < nr; ++i) {
+    zone& z = zones_[pages[i].p->zone];
+    if (&z != locked_zone) {
+      if (held) pcp_unlock_for_free(*held, flags);
+      held = nullptr;
+      locked_zone = nullptr;
+      per_cpu_pages& pcp = this_cpu().pcp[&z - zones_.data()];
+      if (!pcp_lock_for_free(pcp, flags)) {
+        free_one_page(z, pages[i].p, pages[i].order);
+        continue;
+      }
+      held = &pcp;
+      locked_zone = &z;
+    }
+    pcp_commit_free(z, *held, pages[i].p, pages[i].order);
+  }
+  if (held) pcp_unlock_for_free(*held, flags);
 }
 
 // drain_pages_zone(): everything on one CPU's list for one zone back to the

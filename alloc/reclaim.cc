@@ -164,20 +164,36 @@ void world::schedule_point() {
 // out_of_memory(): !__GFP_FS requests do not kill ("the OOM killer does not
 // compensate for IO-less reclaim") but report progress; fault site `oom`
 // makes the step free nothing.
+// The victim's exit_mmap(): each page's mapping dropped with its reference
+// kept in the mmu_gather batch (zap_pte_range()), and the batch released when
+// full and at the end (tlb_finish_mmu() -> release_pages()).
+void world::exit_oom_victim_mm() {
+  constexpr unsigned gather_batch = 64;
+  page* gathered[gather_batch];
+  unsigned gathered_count = 0;
+  for (uint32_t bound = nr_pages(); bound > 0 && !lists_.empty(oom_victim_list_); --bound) {
+    uint32_t pfn = lists_.first(oom_victim_list_);
+    lists_.del(pfn);
+    page* p = &pages_[pfn];
+    p->flags &= ~PG_oom_victim;
+    if (page_remove_rmap(max_mm - 1, p) != 0) continue;  // not mapped there: no reference to put
+    gathered[gathered_count++] = p;
+    if (gathered_count == gather_batch) {
+      release_pages(gathered, gathered_count);
+      gathered_count = 0;
+    }
+  }
+  if (gathered_count) release_pages(gathered, gathered_count);
+  oom_victim_pages_ = 0;
+}
+
 bool world::out_of_memory(gfp_t gfp, unsigned order) {
   if (!(gfp & __GFP_FS)) return true;
   if (inject_failure(fi::fault_site::oom, 1u << order)) return false;
   if (oom_victim_pages_ > 0) {
     note("Out of memory: Killed process 100 (victim), " + std::to_string(oom_victim_pages_) + " pages");
     ++this_cpu().stats.oom_kills;
-    for (unsigned long i = 0; i < oom_victim_pages_ && !lists_.empty(oom_victim_list_); ++i) {
-      uint32_t pfn = lists_.first(oom_victim_list_);
-      lists_.del(pfn);
-      page* p = &pages_[pfn];
-      p->flags &= ~PG_oom_victim;
-      unmap_page(max_mm - 1, p);
-    }
-    oom_victim_pages_ = 0;
+    exit_oom_victim_mm();
     return true;
   }
   if (!current().oom_victim) {

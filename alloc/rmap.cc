@@ -35,12 +35,17 @@ int world::map_anon_page(unsigned mm, page* p, bool exclusive) {
   return 0;
 }
 
-int world::unmap_page(unsigned mm, page* p) {
+int world::page_remove_rmap(unsigned mm, page* p) {
   uint32_t bit = mm < max_mm ? 1u << mm : 0;
   if (!bit || !(p->mapped_mms & bit) || !(p->flags & PG_allocated)) return -EINVAL;
   p->mapped_mms &= ~bit;
   counter_add_return(p->mapcount, -1);
   if (p->mapcount < 0) p->flags &= ~PG_anon_exclusive;
+  return 0;
+}
+
+int world::unmap_page(unsigned mm, page* p) {
+  if (int error = page_remove_rmap(mm, p)) return error;
   put_page(p);
   return 0;
 }

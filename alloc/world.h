@@ -175,6 +175,9 @@ class world {
   void __free_pages(page* page, unsigned order);
   void get_page(page* page);
   void put_page(page* page);
+  // put_page() on each, the last references' pages freed in batches
+  // (release_pages(): one per-CPU list lock per batch and zone).
+  void release_pages(page* const* pages, size_t nr);
   void drain_local_pages();
   void drain_all_pages();
 
@@ -218,6 +221,9 @@ class world {
   // -EBUSY / -EEXIST / -EINVAL as the kernel-facing code would.
   int map_anon_page(unsigned mm, page* page, bool exclusive);
   int unmap_page(unsigned mm, page* page);
+  // The mapping dropped, the reference it held kept (the caller puts it, as
+  // zap_pte_range() leaves the pages to the mmu_gather batch).
+  int page_remove_rmap(unsigned mm, page* page);
 
   // ---- oracles and invariants (invariants.cc) -----------------------------
   // Full O(pages) walk of every structure; reports what it finds.
@@ -350,6 +356,13 @@ class world {
   page* pcp_take(zone& z, per_cpu_pages& pcp, unsigned order, unsigned alloc_flags);
   int rmqueue_bulk(zone& z, unsigned order, int count, per_cpu_pages& pcp, unsigned alloc_flags);
   void free_unref_page(zone& z, page* p, unsigned order);
+  struct freed_page {
+    page* p;
+    unsigned order;
+  };
+  void free_unref_folios(const freed_page* pages, unsigned nr);
+  bool pcp_lock_for_free(per_cpu_pages& pcp, irq_flags_t& flags);
+  void pcp_unlock_for_free(per_cpu_pages& pcp, irq_flags_t flags);
   void pcp_commit_free(zone& z, per_cpu_pages& pcp, page* p, unsigned order);
   void free_pcppages_bulk(zone& z, int count, per_cpu_pages& pcp);
   void drain_pages_zone(unsigned cpu, zone& z);
@@ -394,6 +407,7 @@ class world {
   bool isolate_from_page_cache(page* p);
   void kswapd_run();
   bool out_of_memory(gfp_t gfp, unsigned order);
+  void exit_oom_victim_mm();
   unsigned long zone_reclaimable_pages(const zone& z) const;
 
   // invariants.cc

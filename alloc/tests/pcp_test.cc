@@ -252,5 +252,155 @@ TEST(pcp, drain_local_pages_empties_every_list) {
   expect_silent(sink);
 }
 
+// The pages release_pages() is given in the tests below: 40 order-0 pages
+// (more than a folio_batch of 31) and one of each order 1..4 from NORMAL,
+// three order-0 pages from DMA32 between them (so the list lock changes
+// zones inside a batch), and an order-0 page with a second reference (which
+// must survive).  Returns them in release order; `kept` is the survivor.
+std::vector<page*> pages_to_release(world& w, page*& kept) {
+  std::vector<page*> pages;
+  for (int i = 0; i < 40; ++i) {
+    pages.push_back(w.alloc_pages(GFP_KERNEL, 0));
+    if (i % 15 == 7) pages.push_back(w.alloc_pages(GFP_KERNEL | __GFP_DMA32, 0));
+  }
+  for (unsigned order = 1; order <= 4; ++order) pages.push_back(w.alloc_pages(GFP_KERNEL, order));
+  kept = w.alloc_pages(GFP_KERNEL, 0);
+  w.get_page(kept);
+  pages.push_back(kept);
+  return pages;
+}
+
+TEST(pcp, release_pages_leaves_what_put_page_one_by_one_leaves) {
+  // Goal: release_pages(), which frees a batch under one hold of the per-CPU
+  // list per zone, ends in the state put_page() on each page gives: the same
+  // pages on the same per-CPU lists in the same order, the same buddy lists,
+  // counts and statistics; the page with a second reference stays
+  // allocated.  Under both disciplines.
+  for (pcp_discipline discipline : {pcp_discipline::irqsave, pcp_discipline::trylock}) {
+    SCOPED_TRACE(pcp_discipline_name(discipline));
+    report_sink batched_sink, single_sink;
+    world batched(default_zones(discipline), batched_sink), single(default_zones(discipline), single_sink);
+    page *batched_kept = nullptr, *single_kept = nullptr;
+    std::vector<page*> batched_pages = pages_to_release(batched, batched_kept);
+    std::vector<page*> single_pages = pages_to_release(single, single_kept);
+    ASSERT_EQ(batched_pages.size(), 48u);
+    operation(batched, [&] { batched.release_pages(batched_pages.data(), batched_pages.size()); });
+    operation(single, [&] {
+      for (page* p : single_pages) single.put_page(p);
+    });
+    for (unsigned zone_index = 0; zone_index < 2; ++zone_index)
+      for (unsigned order = 0; order < NR_PCP_LISTS; ++order)
+        EXPECT_EQ(batched.pcp_list_pfns(0, zone_index, order), single.pcp_list_pfns(0, zone_index, order))
+            << "zone " << zone_index << " order " << order;
+    EXPECT_EQ(batched.free_list_signature(), single.free_list_signature());
+    EXPECT_EQ(batched.this_cpu().pcp[0].count, single.this_cpu().pcp[0].count);
+    EXPECT_EQ(batched.this_cpu().pcp[normal].count, single.this_cpu().pcp[normal].count);
+    EXPECT_GT(batched.this_cpu().pcp[0].count, 0) << "the DMA32 pages went to their own zone's list";
+    EXPECT_EQ(batched.stats().frees, single.stats().frees);
+    EXPECT_EQ(batched.stats().pcp_bulk_frees, single.stats().pcp_bulk_frees);
+    EXPECT_EQ(batched_kept->refcount, 1);
+    EXPECT_TRUE(batched_kept->flags & PG_allocated);
+    batched.put_page(batched_kept);
+    batched.teardown_check();
+    expect_silent(batched_sink);
+    single.put_page(single_kept);
+    single.teardown_check();
+    expect_silent(single_sink);
+  }
+}
+
+TEST(pcp, release_pages_reports_a_page_already_free) {
+  // Goal: a page released twice is reported as a double free, and the other
+  // pages of the batch are still freed.
+  report_sink sink;
+  world w(default_zones(), sink);
+  page* first = w.alloc_pages(GFP_KERNEL, 0);
+  page* second = w.alloc_pages(GFP_KERNEL, 0);
+  w.put_page(first);
+  page* batch[] = {first, second};
+  w.release_pages(batch, 2);
+  alloc_test::expect_one(sink, report_kind::double_free, "BUG: double free of page pfn:");
+  EXPECT_NE(sink.reports()[0].title.find("(release_pages)"), std::string::npos) << sink.reports()[0].title;
+  EXPECT_FALSE(second->flags & PG_allocated);
+}
+
+TEST(pcp, trylock_interrupt_inside_a_release_batch_falls_back_to_the_buddy) {
+  // Goal: under the trylock discipline the per-CPU list stays held across a
+  // release batch, so a hardirq arriving at a page's commit (pcp_free) whose
+  // handler frees a page finds pcp->lock taken and frees to the buddy lists:
+  // one trylock fallback.  Under irqsave the same point admits only an NMI,
+  // which frees nothing, and there is no fallback.
+  for (pcp_discipline discipline : {pcp_discipline::irqsave, pcp_discipline::trylock}) {
+    SCOPED_TRACE(pcp_discipline_name(discipline));
+    rig r(default_zones(discipline), std::make_unique<point_source>(irq_point::pcp_free, interrupt_kind::hardirq),
+          interrupt_faults);
+    world& w = *r.w;
+    std::vector<interrupt_kind> kinds;
+    page* nested = w.alloc_pages(GFP_KERNEL, 0);
+    handler_function handler([&](world& wd, interrupt_kind k, irq_point) {
+      kinds.push_back(k);
+      if (k == interrupt_kind::nmi || !nested) return;
+      wd.put_page(nested);
+      nested = nullptr;
+    });
+    w.set_interrupt_handler(&handler);
+    std::vector<page*> pages;
+    for (int i = 0; i < 4; ++i) pages.push_back(w.alloc_pages(GFP_KERNEL, 0));
+    operation(w, [&] { w.release_pages(pages.data(), pages.size()); });
+    ASSERT_EQ(kinds.size(), 1u);
+    if (discipline == pcp_discipline::trylock) {
+      EXPECT_EQ(kinds[0], interrupt_kind::hardirq);
+      EXPECT_EQ(nested, nullptr);
+      EXPECT_EQ(w.stats().pcp_trylock_fallbacks, 1u);
+    } else {
+      EXPECT_EQ(kinds[0], interrupt_kind::nmi);
+      EXPECT_EQ(w.stats().pcp_trylock_fallbacks, 0u);
+      w.set_interrupt_handler(nullptr);
+      w.put_page(nested);
+    }
+    w.set_interrupt_handler(nullptr);
+    w.teardown_check();
+    expect_silent(r.sink);
+  }
+}
+
+// Counts the spinlock acquisitions (a scheduler's lock_acquire points) of a
+// world with one CPU, where no lock is ever held by another.
+class acquisition_counter final : public smp_hooks {
+ public:
+  void interleave(sched_point point) override { acquisitions += point == sched_point::lock_acquire; }
+  void spin_wait(const spinlock_t&) override { ADD_FAILURE() << "one CPU: no lock is held by another"; }
+  void drain_all_pages_by_work() override { ADD_FAILURE() << "not expected here"; }
+  unsigned acquisitions = 0;
+};
+
+TEST(pcp, release_pages_takes_the_list_lock_once_per_batch_and_zone) {
+  // Goal: under the trylock discipline release_pages() takes pcp->lock once
+  // for a run of pages of one zone: 8 NORMAL pages, then 2 DMA32 pages, then
+  // 8 NORMAL pages again are 3 acquisitions, where put_page() on each takes
+  // it 18 times.  (Under irqsave the hold is irqs off, no lock.)
+  unsigned acquired[2] = {0, 0};
+  for (int batched = 0; batched < 2; ++batched) {
+    report_sink sink;
+    world w(default_zones(pcp_discipline::trylock), sink);
+    std::vector<page*> pages;
+    for (int i = 0; i < 8; ++i) pages.push_back(w.alloc_pages(GFP_KERNEL, 0));
+    for (int i = 0; i < 2; ++i) pages.push_back(w.alloc_pages(GFP_KERNEL | __GFP_DMA32, 0));
+    for (int i = 0; i < 8; ++i) pages.push_back(w.alloc_pages(GFP_KERNEL, 0));
+    acquisition_counter counter;
+    w.set_smp_hooks(&counter);
+    if (batched)
+      w.release_pages(pages.data(), pages.size());
+    else
+      for (page* p : pages) w.put_page(p);
+    w.set_smp_hooks(nullptr);
+    acquired[batched] = counter.acquisitions;
+    w.teardown_check();
+    expect_silent(sink);
+  }
+  EXPECT_EQ(acquired[0], 18u);
+  EXPECT_EQ(acquired[1], 3u);
+}
+
 }  // namespace
 }  // namespace labyrinth

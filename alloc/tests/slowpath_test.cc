@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -314,6 +315,34 @@ TEST(slowpath, nofail_never_returns_null) {
     more.push_back(p);
   }
   free_all(w, more);
+  free_all(w, held);
+  w.teardown_check();
+  expect_silent(sink);
+}
+
+TEST(slowpath, oom_kill_frees_every_page_of_the_victim) {
+  // Goal: the OOM killer's victim exits with all its pages freed, through
+  // the batched release (exit_oom_victim_mm: more pages than one mmu_gather
+  // flush of 64 and than a folio_batch of 31): 100 pages, each unmapped and
+  // freed once; none is left mapped, flagged or allocated.
+  report_sink sink;
+  world_config config = one_zone();
+  config.oom_victim_pages = 100;
+  world w(config, sink);
+  std::vector<page*> held = drain_to_min(w);
+  const uint64_t frees_before = w.stats().frees;
+  page* p = w.alloc_pages(GFP_KERNEL | __GFP_NOFAIL, 0);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(w.stats().oom_kills, 1u);
+  EXPECT_EQ(w.stats().frees - frees_before, 100u);
+  EXPECT_NE(std::find(w.log().begin(), w.log().end(), "Out of memory: Killed process 100 (victim), 100 pages"),
+            w.log().end());
+  for (uint32_t pfn = 0; pfn < w.nr_pages(); ++pfn) {
+    const page& q = w.pages_for_test_only()[pfn];
+    ASSERT_FALSE(q.flags & PG_oom_victim) << "pfn " << pfn;
+    ASSERT_FALSE(q.mapped_mms & (1u << (world::max_mm - 1))) << "pfn " << pfn;
+  }
+  held.push_back(p);
   free_all(w, held);
   w.teardown_check();
   expect_silent(sink);
