@@ -168,6 +168,8 @@ lockdep_finding lockdep::acquire(lock_class_id id, const lock_acquire_state& sta
   if (!enabled_) return {};
   // Most acquisitions repeat one seen before: every check below would find
   // its usage bits set and its dependencies recorded, and so find nothing.
+  // (The kernel skips them likewise for a chain of held locks it has seen:
+  // lookup_chain_cache_add() in validate_chain().)
   if (shortcut_ && adds_nothing(id, state, held, held_count, irq_context)) return {};
   // mark_irqflags()
   if (!state.trylock) {
