@@ -161,9 +161,6 @@ void world::schedule_point() {
   kswapd_run();
 }
 
-// out_of_memory(): !__GFP_FS requests do not kill ("the OOM killer does not
-// compensate for IO-less reclaim") but report progress; fault site `oom`
-// makes the step free nothing.
 // The victim's exit_mmap(): each page's mapping dropped with its reference
 // kept in the mmu_gather batch (zap_pte_range()), and the batch released when
 // full and at the end (tlb_finish_mmu() -> release_pages()).
@@ -187,6 +184,9 @@ void world::exit_oom_victim_mm() {
   oom_victim_pages_ = 0;
 }
 
+// out_of_memory(): !__GFP_FS requests do not kill ("the OOM killer does not
+// compensate for IO-less reclaim") but report progress; fault site `oom`
+// makes the step free nothing.
 bool world::out_of_memory(gfp_t gfp, unsigned order) {
   if (!(gfp & __GFP_FS)) return true;
   if (inject_failure(fi::fault_site::oom, 1u << order)) return false;
