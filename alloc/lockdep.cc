@@ -171,18 +171,12 @@ lockdep_finding lockdep::acquire(lock_class_id id, const lock_acquire_state& sta
   // (The kernel skips them likewise for a chain of held locks it has seen:
   // lookup_chain_cache_add() in validate_chain().)
   if (shortcut_ && adds_nothing(id, state, held, held_count, irq_context)) return {};
-  // mark_irqflags()
-  if (!state.trylock) {
-    if (state.hardirq_context)
-      if (auto f = mark_usage(id, LOCK_USED_IN_HARDIRQ); f.kind) return finish(f);
-    if (state.softirq_context)
-      if (auto f = mark_usage(id, LOCK_USED_IN_SOFTIRQ); f.kind) return finish(f);
-  }
-  if (state.hardirqs_enabled) {
-    if (auto f = mark_usage(id, LOCK_ENABLED_HARDIRQ); f.kind) return finish(f);
-    if (state.softirqs_enabled)
-      if (auto f = mark_usage(id, LOCK_ENABLED_SOFTIRQ); f.kind) return finish(f);
-  }
+  // mark_irqflags(): the state's usage bits, in the order used-in-hardirq,
+  // used-in-softirq, hardirq-on, softirq-on (the bits' own order).
+  const uint8_t bits = usage_of(state);
+  for (uint8_t bit : {LOCK_USED_IN_HARDIRQ, LOCK_USED_IN_SOFTIRQ, LOCK_ENABLED_HARDIRQ, LOCK_ENABLED_SOFTIRQ})
+    if (bits & bit)
+      if (auto f = mark_usage(id, bit); f.kind) return finish(f);
   if (state.trylock) return {};
   // check_deadlock(): any held lock of the same class
   for (unsigned i = 0; i < held_count; ++i) {
