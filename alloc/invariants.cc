@@ -402,10 +402,11 @@ void world::teardown_check() {
   if (free_total != managed_total) {
     report(report_kind::leak, "BUG: leak: " + std::to_string(managed_total - free_total) +
                                   " pages missing from the free lists after everything was freed");
-  } else if (stats().highatomic_reserved == 0 &&
-             (free_list_signature_into(scratch_.signature), scratch_.signature != initial_signature_)) {
-    report(report_kind::free_list_corrupt,
-           "BUG: free list corrupt: after everything was freed the free lists differ from the initial ones (unmerged fragments)");
+  } else if (stats().highatomic_reserved == 0) {
+    free_list_signature_into(scratch_.signature);
+    if (scratch_.signature != initial_signature_)
+      report(report_kind::free_list_corrupt,
+             "BUG: free list corrupt: after everything was freed the free lists differ from the initial ones (unmerged fragments)");
   }
 }
 

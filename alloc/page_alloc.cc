@@ -404,13 +404,19 @@ void world::get_page(page* p) {
 // put_page(): the last reference frees the whole allocation (the model treats
 // every allocation as a compound page here).
 void world::put_page(page* p) {
+  if (put_page_testzero(p, "put_page")) free_the_page(p, p->order);
+}
+
+// put_page_testzero(): drops a reference and says whether it was the last; a
+// page with none left to drop is reported as a double free by `caller`.
+bool world::put_page_testzero(page* p, const char* caller) {
   if (p->refcount <= 0 || !(p->flags & PG_allocated)) {
     char title[160];
-    std::snprintf(title, sizeof title, "BUG: double free of page pfn:%05x (put_page)", page_to_pfn(p));
+    std::snprintf(title, sizeof title, "BUG: double free of page pfn:%05x (%s)", page_to_pfn(p), caller);
     report(report_kind::double_free, title, page_dump(p));
-    return;
+    return false;
   }
-  if (counter_add_return(p->refcount, -1) == 0) free_the_page(p, p->order);
+  return counter_add_return(p->refcount, -1) == 0;
 }
 
 // release_pages() (mm/swap.c): put_page() on each page, and the pages whose
@@ -423,13 +429,7 @@ void world::release_pages(page* const* pages, size_t nr) {
   unsigned batched = 0;
   for (size_t i = 0; i < nr; ++i) {
     page* p = pages[i];
-    if (p->refcount <= 0 || !(p->flags & PG_allocated)) {
-      char title[160];
-      std::snprintf(title, sizeof title, "BUG: double free of page pfn:%05x (release_pages)", page_to_pfn(p));
-      report(report_kind::double_free, title, page_dump(p));
-      continue;
-    }
-    if (counter_add_return(p->refcount, -1) != 0) continue;
+    if (!put_page_testzero(p, "release_pages")) continue;
     const unsigned order = p->order;
     if (order > PAGE_ALLOC_COSTLY_ORDER) {
       free_the_page(p, order);

@@ -381,6 +381,7 @@ class world {
   void prep_new_page(page* p, unsigned order, gfp_t gfp);
   bool free_pages_prepare(page* p, unsigned order);
   void free_the_page(page* p, unsigned order);
+  bool put_page_testzero(page* p, const char* caller);
   void check_watermark_entitlement(const zone& z, unsigned order, gfp_t gfp, zone_type highest);
   void warn(const std::string& what);
   void note(std::string line);
